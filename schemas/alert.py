@@ -1,0 +1,54 @@
+"""Alert: one message on the alerts topic (key = thread_id). Schema version 1."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+Severity = Literal["heated", "personal_attack", "escalation"]
+SEVERITY_RANK: dict[str, int] = {"heated": 1, "personal_attack": 2, "escalation": 3}
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class CommentScore(BaseModel):
+    """How one comment of the chain scored, and why."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, title="CommentScore")
+
+    comment_id: str
+    author_id: str
+    attack: Unit
+    hostility: Unit
+    target_author_id: str | None = None
+    reasons: list[str] = Field(default_factory=list)
+
+
+class Alert(BaseModel):
+    """A reply chain is heating up, or a participant was attacked.
+
+    `alert_id` is a hash of (thread, dyad, severity, trigger comment): the same input
+    stream always yields the same ids. `detected_at` is the only field that is not a
+    function of the input: the offline CLI sets it to the trigger's event time, the worker
+    to the wall-clock time it published the alert.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, title="Alert")
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    alert_id: str
+    thread_id: str
+    severity: Severity
+    trigger_comment_id: str
+    chain: list[str]
+    participants: list[str]
+    offender_author_id: str | None = None
+    target_author_id: str | None = None
+    score: Unit
+    comments: list[CommentScore]
+    reasons: list[str]
+    event_time: AwareDatetime
+    detected_at: AwareDatetime

@@ -1,0 +1,88 @@
+"""orjson codecs for the wire models. Decoding returns a value or an error value; it never raises."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import orjson
+from pydantic import ValidationError
+
+from schemas.alert import Alert
+from schemas.comment import CommentEvent
+from schemas.deadletter import DeadLetter, DeadLetterReason
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeError:
+    """Why a message could not be turned into a CommentEvent."""
+
+    reason: DeadLetterReason
+    detail: str
+
+
+def _classify(err: ValidationError) -> DecodeError:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first.get("loc", ()))
+    kind = first.get("type", "")
+    detail = f"{loc}: {first.get('msg', '')}" if loc else str(first.get("msg", ""))
+    if loc == "text" and kind == "string_too_long":
+        return DecodeError("oversize_text", detail)
+    if loc == "created_at":
+        return DecodeError("bad_timestamp", detail)
+    return DecodeError("schema_error", detail)
+
+
+def decode_comment(raw: bytes | str) -> CommentEvent | DecodeError:
+    """Parse one JSON document into a CommentEvent, or say why not."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return DecodeError("invalid_json", str(exc))
+    if not isinstance(obj, dict):
+        return DecodeError("schema_error", f"expected a JSON object, got {type(obj).__name__}")
+    try:
+        return CommentEvent.model_validate(obj)
+    except ValidationError as exc:
+        return _classify(exc)
+
+
+def encode_comment(event: CommentEvent) -> bytes:
+    return orjson.dumps(event.model_dump(mode="json", exclude_none=True))
+
+
+def encode_alert(alert: Alert) -> bytes:
+    return orjson.dumps(alert.model_dump(mode="json"))
+
+
+def decode_alert(raw: bytes | str) -> Alert:
+    return Alert.model_validate(orjson.loads(raw))
+
+
+def dead_letter(
+    error: DecodeError,
+    raw: bytes,
+    *,
+    topic: str,
+    partition: int,
+    offset: int,
+    key: bytes | None = None,
+    message_timestamp: datetime | None = None,
+    now: datetime | None = None,
+) -> DeadLetter:
+    return DeadLetter(
+        reason=error.reason,
+        detail=error.detail,
+        raw_b64=base64.b64encode(raw).decode("ascii"),
+        key_b64=base64.b64encode(key).decode("ascii") if key is not None else None,
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        message_timestamp=message_timestamp,
+        dead_lettered_at=now or datetime.now(UTC),
+    )
+
+
+def encode_dead_letter(record: DeadLetter) -> bytes:
+    return orjson.dumps(record.model_dump(mode="json"))
