@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-DeadLetterReason = Literal["invalid_json", "schema_error", "oversize_text", "bad_timestamp"]
+DeadLetterReason = Literal[
+    "invalid_json", "schema_error", "oversize_text", "bad_timestamp", "processing_error"
+]
 
 
 class DeadLetter(BaseModel):
