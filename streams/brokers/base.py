@@ -191,7 +191,7 @@ class RunningBroker(abc.ABC):
         """Prepare `workdir`, pick ports (self.port) and start the process."""
 
     @abc.abstractmethod
-    def _logs(self) -> list[Path]:
+    def log_files(self) -> list[Path]:
         """Files worth showing when startup fails, most useful first."""
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -236,7 +236,7 @@ class RunningBroker(abc.ABC):
     def _fail(self, what: str) -> None:
         parts = [f"{self.kind} broker on {self.bootstrap} {what}."]
         clash = False
-        for path in self._logs():
+        for path in self.log_files():
             text = tail(path)
             if text:
                 clash = clash or "address already in use" in text.lower()

@@ -198,7 +198,7 @@ class KafkaBroker(RunningBroker):
         self.cache_dir = cache_dir
         self.controller_port = 0
 
-    def _logs(self) -> list[Path]:
+    def log_files(self) -> list[Path]:
         if self.workdir is None:
             return []
         return [self.workdir / "broker.log", self.workdir / "stdout.log"]

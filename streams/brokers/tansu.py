@@ -49,7 +49,7 @@ class TansuBroker(RunningBroker):
     def __init__(self, *, host: str = HOST, port: int | None = None) -> None:
         super().__init__(host=host, port=port)
 
-    def _logs(self) -> list[Path]:
+    def log_files(self) -> list[Path]:
         return [self.workdir / "tansu.log"] if self.workdir is not None else []
 
     def _launch(self, workdir: Path) -> subprocess.Popen[bytes]:
