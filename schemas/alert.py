@@ -38,7 +38,7 @@ class Alert(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True, title="Alert")
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     alert_id: str
     thread_id: str
     severity: Severity

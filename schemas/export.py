@@ -21,7 +21,9 @@ OUT_DIR = Path(__file__).parent / "json"
 
 
 def render(model: type[BaseModel]) -> str:
-    return json.dumps(model.model_json_schema(mode="serialization"), indent=2, sort_keys=True) + "\n"
+    return (
+        json.dumps(model.model_json_schema(mode="serialization"), indent=2, sort_keys=True) + "\n"
+    )
 
 
 def main() -> int:

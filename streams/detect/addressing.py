@@ -1,0 +1,106 @@
+"""Who answers whom: from parent_id and from the text (names, @mentions, copied headers,
+quotes of earlier comments, alternation among flattened siblings)."""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+from streams.detect.state import CommentRec, ThreadState
+from streams.detect.text import Prepared, leading_name, name_keys, norm_name
+
+_SHINGLE_WORD = re.compile(r"[a-z0-9']+")
+_MAX_SHINGLES = 12
+
+
+def shingles(text: str) -> tuple[int, ...]:
+    """Content-sampled hashes of word triples: a quote of ~8+ words shares some with its source."""
+    ws = _SHINGLE_WORD.findall(text.lower())
+    out: list[int] = []
+    for i in range(len(ws) - 2):
+        h = zlib.crc32(" ".join(ws[i : i + 3]).encode())
+        if h % 3 == 0 and h not in out:
+            out.append(h)
+            if len(out) >= _MAX_SHINGLES:
+                break
+    return tuple(out)
+
+
+def name_lookup(state: ThreadState, exclude: str) -> dict[str, str]:
+    """Normalised name key -> author id for the thread's participants other than `exclude`."""
+    lookup: dict[str, str] = {}
+    for aid, name in state.names.items():
+        if aid == exclude:
+            continue
+        for key in name_keys(name):
+            lookup.setdefault(key, aid)
+        lookup.setdefault(norm_name(aid), aid)
+    return lookup
+
+
+def addressee_from_text(
+    prepared: Prepared, lookup: dict[str, str], state: ThreadState, author: str
+) -> str | None:
+    """A participant the text itself says it answers, or None."""
+    aid = leading_name(prepared.own, lookup)
+    if aid:
+        return aid
+    for mention in prepared.mentions:
+        if mention in lookup:
+            return lookup[mention]
+    for header in prepared.header_names:
+        aid = lookup.get(norm_name(header))
+        if aid is None:
+            first = header.split()[0] if header.split() else ""
+            aid = lookup.get(norm_name(first))
+        if aid:
+            return aid
+    if prepared.quoted:
+        quoted = set()
+        for q in prepared.quoted:
+            quoted.update(_all_shingles(q))
+        if quoted:
+            for rec in reversed(list(state.comments.values())):
+                if rec.author_id != author and quoted.intersection(rec.shingles):
+                    return rec.author_id
+    return None
+
+
+def _all_shingles(text: str) -> set[int]:
+    ws = _SHINGLE_WORD.findall(text.lower())
+    return {zlib.crc32(" ".join(ws[i : i + 3]).encode()) for i in range(len(ws) - 2)}
+
+
+def addressee_from_tree(state: ThreadState, author: str, parent_id: str | None) -> str | None:
+    """The parent's author, or, among flattened siblings, the other side of an alternation."""
+    if parent_id is None:
+        return None
+    parent = state.comments.get(parent_id)
+    if parent is None:
+        return None
+    prev: CommentRec | None = None
+    self_in_run = False
+    for rec in state.comments.values():
+        if rec.parent_id != parent_id:
+            continue
+        if rec.author_id == author:
+            self_in_run = True
+        else:
+            prev = rec
+    if prev is not None and prev.author_id != parent.author_id:
+        if parent.author_id == author or self_in_run or prev.addressee == author:
+            return prev.author_id
+    return parent.author_id if parent.author_id != author else None
+
+
+def third_person_target(state: ThreadState, author: str, addressee: str | None) -> str | None:
+    """Whom 'he/she' most likely means: the person the addressee is arguing with, else the
+    most recently active participant other than the author and the addressee."""
+    if addressee is not None:
+        for rec in reversed(list(state.comments.values())):
+            if rec.author_id == addressee and rec.addressee not in (None, author, addressee):
+                return rec.addressee
+    for rec in reversed(list(state.comments.values())):
+        if rec.author_id not in (author, addressee):
+            return rec.author_id
+    return None

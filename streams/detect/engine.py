@@ -1,0 +1,213 @@
+"""The pure core: `step(state, event) -> (state, alerts)`.
+
+No I/O, no clocks: time comes only from event timestamps. The offline CLI and the Faust
+worker both call `step`, so they produce identical alerts for the same input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from schemas.alert import Alert
+from schemas.comment import CommentEvent
+from streams.detect.addressing import (
+    addressee_from_text,
+    addressee_from_tree,
+    name_lookup,
+    shingles,
+    third_person_target,
+)
+from streams.detect.config import DetectConfig
+from streams.detect.escalation import evaluate
+from streams.detect.ids import text_hash
+from streams.detect.scorer import TARGET_PLACEHOLDER, RuleScorer, ScoreInput, Scorer
+from streams.detect.state import CommentRec, ThreadState
+from streams.detect.text import prepare
+
+_DEFAULT_SCORER = RuleScorer()
+
+
+def is_expired(state: ThreadState, watermark: float, config: DetectConfig) -> bool:
+    """True when the thread saw no event for `inactivity_seconds` of event time."""
+    return watermark - state.last_ts > config.inactivity_seconds
+
+
+def step(
+    state: ThreadState | None,
+    event: CommentEvent,
+    config: DetectConfig,
+    scorer: Scorer | None = None,
+) -> tuple[ThreadState, list[Alert]]:
+    """Apply one event to a thread's state. Returns the new state and the alerts it raises.
+
+    The input state is not modified. Duplicates (an id already applied) and stale edits
+    return the state unchanged and no alerts.
+    """
+    ts = event.created_at.timestamp()
+    if state is None or state.thread_id != event.thread_id:
+        state = ThreadState(thread_id=event.thread_id)
+    elif state.comments or state.seen:
+        if ts < state.last_ts - config.inactivity_seconds:
+            return state, []  # older than the retention horizon: cannot be judged any more
+        if ts - state.last_ts > config.inactivity_seconds:
+            state = ThreadState(thread_id=event.thread_id)
+
+    if event.event_type == "deleted":
+        return _delete(state, event, ts), []
+    existing = state.comments.get(event.comment_id)
+    if event.event_type == "edited" and existing is not None:
+        h = text_hash(event.text)
+        if (ts, h) <= (existing.edit_ts, existing.text_hash):
+            return state, []
+        return _apply(state, event, ts, config, scorer or _DEFAULT_SCORER, existing)
+    if event.comment_id in state.seen:
+        return state, []
+    return _apply(state, event, ts, config, scorer or _DEFAULT_SCORER, None)
+
+
+def _delete(state: ThreadState, event: CommentEvent, ts: float) -> ThreadState:
+    comments = state.comments
+    if event.comment_id in comments:
+        comments = dict(comments)
+        del comments[event.comment_id]
+    seen = state.seen
+    if event.comment_id not in seen:
+        seen = dict(seen)
+        seen[event.comment_id] = None
+    return ThreadState(
+        state.thread_id, max(state.last_ts, ts), comments, state.names, seen, state.alerted
+    )
+
+
+def _apply(
+    state: ThreadState,
+    event: CommentEvent,
+    ts: float,
+    config: DetectConfig,
+    scorer: Scorer,
+    existing: CommentRec | None,
+) -> tuple[ThreadState, list[Alert]]:
+    author = event.author_id
+    names = dict(state.names)
+    names.pop(author, None)
+    names[author] = event.author_name or names.get(author) or state.names.get(author) or author
+    while len(names) > config.max_participants:
+        del names[next(iter(names))]
+    state = ThreadState(
+        state.thread_id, state.last_ts, state.comments, names, state.seen, state.alerted
+    )
+
+    prepared = prepare(event.text)
+    lookup = name_lookup(state, exclude=author)
+    addressee = addressee_from_text(prepared, lookup, state, author)
+    if addressee is None:
+        addressee = addressee_from_tree(state, author, event.parent_id)
+    if addressee is None and existing is not None:
+        addressee = existing.addressee
+    score = (
+        scorer.score_batch([ScoreInput(event.text, lookup)])[0]
+        if scorer is not _DEFAULT_SCORER
+        else _DEFAULT_SCORER.score_prepared(prepared, lookup)
+    )
+    target = _resolve_target(state, author, addressee, score.target, score.named_target)
+    rec = CommentRec(
+        comment_id=event.comment_id,
+        author_id=author,
+        parent_id=event.parent_id,
+        ts=existing.ts if existing else ts,
+        edit_ts=ts,
+        text_hash=text_hash(event.text),
+        addressee=addressee,
+        target=target,
+        target_kind=score.target,
+        attack=score.attack,
+        hostility=score.hostility,
+        reasons=_fill(score.reasons, target),
+        shingles=shingles(prepared.own),
+    )
+    comments = dict(state.comments)
+    comments[rec.comment_id] = rec
+    seen = dict(state.seen)
+    seen[rec.comment_id] = None
+    relinked = _relink_orphans(comments, rec)
+    while len(comments) > config.max_comments:
+        del comments[next(iter(comments))]
+    while len(seen) > 4 * config.max_comments:
+        del seen[next(iter(seen))]
+    alerted = dict(state.alerted)
+    alerts = evaluate(state.thread_id, comments, alerted, rec, config)
+    for orphan in relinked:
+        if orphan.comment_id in comments:
+            alerts.extend(evaluate(state.thread_id, comments, alerted, orphan, config))
+    while len(alerted) > config.max_participants:
+        del alerted[next(iter(alerted))]
+    new = ThreadState(state.thread_id, max(state.last_ts, ts), comments, names, seen, alerted)
+    return new, alerts
+
+
+def _resolve_target(
+    state: ThreadState, author: str, addressee: str | None, kind: str, named: str | None
+) -> str | None:
+    if kind == "second":
+        target = addressee
+    elif kind == "named":
+        target = named
+    elif kind == "third":
+        target = third_person_target(state, author, addressee)
+    else:
+        return None
+    return target if target != author else None
+
+
+def _fill(reasons: tuple[str, ...], target: str | None) -> tuple[str, ...]:
+    who = target or "someone"
+    return tuple(r.replace(TARGET_PLACEHOLDER, who) for r in reasons)
+
+
+def _relink_orphans(comments: dict[str, CommentRec], parent: CommentRec) -> list[CommentRec]:
+    """Replies that arrived before this comment now know whom they answer."""
+    out: list[CommentRec] = []
+    for cid, rec in list(comments.items()):
+        if rec.parent_id != parent.comment_id or rec.addressee is not None:
+            continue
+        if rec.author_id == parent.author_id:
+            continue
+        target = rec.target
+        if rec.target_kind == "second":
+            target = parent.author_id
+        fixed = CommentRec(
+            rec.comment_id,
+            rec.author_id,
+            rec.parent_id,
+            rec.ts,
+            rec.edit_ts,
+            rec.text_hash,
+            parent.author_id,
+            target,
+            rec.target_kind,
+            rec.attack,
+            rec.hostility,
+            tuple(r.replace("someone", target) if target else r for r in rec.reasons),
+            rec.shingles,
+        )
+        comments[cid] = fixed
+        out.append(fixed)
+    return out
+
+
+class Detector:
+    """Offline driver: one state per thread in memory, events in arrival order."""
+
+    def __init__(self, config: DetectConfig | None = None, scorer: Scorer | None = None) -> None:
+        self.config = config or DetectConfig()
+        self.scorer = scorer
+        self.states: dict[str, ThreadState] = {}
+
+    def process(self, event: CommentEvent) -> list[Alert]:
+        state, alerts = step(self.states.get(event.thread_id), event, self.config, self.scorer)
+        self.states[event.thread_id] = state
+        return alerts
+
+    def run(self, events: Iterable[CommentEvent]) -> Iterator[Alert]:
+        for event in events:
+            yield from self.process(event)

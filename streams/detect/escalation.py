@@ -1,0 +1,143 @@
+"""Dyad trajectories: decide heated -> personal_attack -> escalation alerts, with a cooldown."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from schemas.alert import SEVERITY_RANK, Alert, CommentScore
+from streams.detect.config import DetectConfig
+from streams.detect.ids import alert_id, dyad_key
+from streams.detect.state import CommentRec
+
+
+def _partner(rec: CommentRec, config: DetectConfig) -> str | None:
+    if rec.attack >= config.attack_threshold and rec.target and rec.target != rec.author_id:
+        return rec.target
+    return rec.addressee if rec.addressee != rec.author_id else None
+
+
+def _aimed_at(rec: CommentRec, other: str) -> bool:
+    return rec.addressee == other or rec.target == other
+
+
+def exchange(comments: dict[str, CommentRec], a: str, b: str) -> list[CommentRec]:
+    """Comments between a and b, in arrival order."""
+    return [
+        r
+        for r in comments.values()
+        if (r.author_id == a and _aimed_at(r, b)) or (r.author_id == b and _aimed_at(r, a))
+    ]
+
+
+def _is_attack(rec: CommentRec, on: str, config: DetectConfig) -> bool:
+    return rec.attack >= config.attack_threshold and rec.target == on
+
+
+def evaluate(
+    thread_id: str,
+    comments: dict[str, CommentRec],
+    alerted: dict[str, tuple[int, float]],
+    trigger: CommentRec,
+    config: DetectConfig,
+) -> list[Alert]:
+    """Alerts this comment triggers. Updates `alerted` (a copy owned by the caller)."""
+    offender = trigger.author_id
+    partner = _partner(trigger, config)
+    if partner is None:
+        return []
+    turns = exchange(comments, offender, partner)
+    if not turns or turns[-1].comment_id != trigger.comment_id:
+        turns = [t for t in turns if t.comment_id != trigger.comment_id] + [trigger]
+    attacking = _is_attack(trigger, partner, config)
+    by_offender = sum(
+        1 for t in turns if t.author_id == offender and _is_attack(t, partner, config)
+    )
+    by_partner = sum(1 for t in turns if t.author_id == partner and _is_attack(t, offender, config))
+
+    severity: str | None = None
+    reasons: list[str] = []
+    score = trigger.attack
+    if attacking:
+        first = next((r for r in trigger.reasons), "attack")
+        reasons.append(f"{offender} attacked {partner} in {trigger.comment_id}: {first}")
+        if by_partner >= 1:
+            severity = "escalation"
+            reasons.append(
+                f"mutual attacks: {offender} -> {partner} x{by_offender}, "
+                f"{partner} -> {offender} x{by_partner}"
+            )
+            score = max(trigger.attack, max(t.attack for t in turns if t.author_id == partner))
+        elif by_offender >= config.escalation_repeat:
+            severity = "escalation"
+            reasons.append(f"{offender} keeps attacking {partner}: {by_offender} attacks")
+        else:
+            severity = "personal_attack"
+    elif trigger.hostility >= config.heat_threshold and by_offender == 0 and by_partner == 0:
+        recent = turns[-config.heated_min_turns :]
+        authors = {t.author_id for t in recent}
+        hot = [t for t in recent if t.hostility >= config.heat_threshold]
+        earlier = [t.hostility for t in recent[:-1]]
+        rising = not earlier or trigger.hostility >= sum(earlier) / len(earlier)
+        if (
+            len(recent) >= config.heated_min_turns
+            and len(authors) == 2
+            and len(hot) >= 2
+            and rising
+        ):
+            severity = "heated"
+            score = trigger.hostility
+            trend = " -> ".join(f"{t.hostility:.2f}" for t in recent)
+            reasons.append(
+                f"{len(turns)} turns between {offender} and {partner} getting hotter ({trend})"
+            )
+            for t in hot:
+                reasons.extend(t.reasons[:1])
+    if severity is None:
+        return []
+
+    key = dyad_key(offender, partner)
+    rank = SEVERITY_RANK[severity]
+    last = alerted.get(key)
+    if last is not None and rank <= last[0] and trigger.edit_ts - last[1] < config.cooldown_seconds:
+        return []
+    alerted[key] = (rank, trigger.edit_ts)
+    chain = turns[-config.chain_length :]
+    when = datetime.fromtimestamp(trigger.edit_ts, UTC)
+    target = partner if severity != "heated" else None
+    return [
+        Alert(
+            alert_id=alert_id(thread_id, key, severity, trigger.comment_id),
+            thread_id=thread_id,
+            severity=severity,  # type: ignore[arg-type]
+            trigger_comment_id=trigger.comment_id,
+            chain=[c.comment_id for c in chain],
+            participants=sorted({offender, partner}),
+            offender_author_id=offender,
+            target_author_id=target,
+            score=round(min(max(score, 0.0), 1.0), 3),
+            comments=[
+                CommentScore(
+                    comment_id=c.comment_id,
+                    author_id=c.author_id,
+                    attack=c.attack,
+                    hostility=c.hostility,
+                    target_author_id=c.target if c.attack >= config.attack_threshold else None,
+                    reasons=list(c.reasons),
+                )
+                for c in chain
+            ],
+            reasons=_dedupe(reasons),
+            event_time=when,
+            detected_at=when,
+        )
+    ]
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for it in items:
+        if it not in seen:
+            seen.add(it)
+            out.append(it)
+    return out[:8]

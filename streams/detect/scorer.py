@@ -1,0 +1,744 @@
+"""Per-comment scoring: how strongly a comment attacks a participant, how hot it is, and why.
+
+`Scorer` is the interface (batch in, scores out) so model-based scorers can plug in later;
+`RuleScorer` is the fast built-in one. It reads only the replier's own words (quotes and
+copied headers are removed first), finds who each insult is predicated of (you / he, she /
+a named participant / me / an outsider), and discounts negation, reported speech,
+self-deprecation and friendly profanity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from streams.detect import lexicon as lx
+from streams.detect.text import Prepared, named_participants, prepare
+
+TargetKind = Literal["second", "third", "named", "none"]
+TARGET_PLACEHOLDER = "{target}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreInput:
+    text: str
+    participants: Mapping[str, str] = field(default_factory=dict)
+    """Normalised name key -> author id, for the thread's other participants."""
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    attack: float
+    """0-1: how strongly the comment attacks a participant of the conversation."""
+    hostility: float
+    """0-1: general heat, outsiders included."""
+    target: TargetKind
+    """Whom the strongest attack is aimed at: the person addressed, someone talked about
+    in the third person, a participant named in the text, or nobody."""
+    named_target: str | None
+    """Author id when target == 'named'."""
+    reasons: tuple[str, ...]
+    """Rules and spans that fired; '{target}' stands for the resolved target."""
+
+
+ZERO = Score(0.0, 0.0, "none", None, ())
+
+
+class Scorer(Protocol):
+    def score_batch(self, items: Sequence[ScoreInput]) -> list[Score]: ...
+
+
+# ---------------------------------------------------------------------------------------
+# compiled patterns
+
+
+def _alt(phrases: object) -> str:
+    items = sorted(phrases, key=len, reverse=True)  # type: ignore[call-overload]
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+").replace(r"\-", r"[\s-]?") for p in items)
+
+
+def _key(phrase: str) -> str:
+    return re.sub(r"[\s-]+", " ", phrase)
+
+
+_INSULT_STRENGTH: dict[str, float] = {}
+for _w, _s in {**lx.INSULT_NOUNS, **lx.INSULT_ADJS}.items():
+    _INSULT_STRENGTH[_key(_w)] = max(_s, _INSULT_STRENGTH.get(_key(_w), 0.0))
+_NOUN_KEYS = {_key(w) for w in lx.INSULT_NOUNS}
+
+_INSULT_RE = re.compile(r"\b(?:" + _alt(_INSULT_STRENGTH) + r")(?:e?s)?\b")
+_IMPERATIVE_RE = re.compile(r"\b(?:" + _alt(lx.IMPERATIVES) + r")\b")
+_CONDESCEND_RE = re.compile(r"(?<![\w])(?:" + _alt(lx.CONDESCENSION) + r")(?![\w])")
+_THIRD_RE = re.compile(r"\b(?:" + _alt(lx.THIRD_PERSON_PHRASES) + r")\b")
+_SARCASM_RE = re.compile(r"(?<![\w])(?:" + _alt(lx.SARCASM) + r")(?![\w])")
+_PROFANITY_RE = re.compile(
+    r"\b(?:" + "|".join(sorted(lx.PROFANITY, key=len, reverse=True)) + r")\b"
+)
+_ABSTRACT = {
+    "stupidity": 0.8,
+    "ignorance": 0.7,
+    "idiocy": 0.85,
+    "arrogance": 0.65,
+    "hypocrisy": 0.65,
+    "dishonesty": 0.7,
+    "incompetence": 0.7,
+    "cowardice": 0.75,
+    "bigotry": 0.7,
+    "drivel": 0.6,
+    "bullshit": 0.6,
+    "tripe": 0.55,
+    "lies": 0.65,
+    "delusions": 0.7,
+    "paranoia": 0.6,
+    "ramblings": 0.6,
+    "rants": 0.55,
+    "whining": 0.65,
+    "whinging": 0.65,
+    "trolling": 0.75,
+    "tantrums": 0.7,
+    "tantrum": 0.7,
+    "nonsense": 0.45,
+    "rubbish": 0.45,
+    "crap": 0.55,
+    "garbage": 0.5,
+    "bs": 0.5,
+    "ego": 0.45,
+    "hissy fits": 0.75,
+    "smugness": 0.6,
+    "condescension": 0.55,
+    "pig ignorance": 0.9,
+    "sheer stupidity": 0.9,
+}
+_ABSTRACT_RE = re.compile(
+    r"\byour\s+(?:(?:usual|typical|own|sheer|utter|total|complete|breathtaking|staggering|"
+    r"wilful|willful|constant|endless|childish|pathetic|little|latest|daily|weekly)\s+){0,2}"
+    r"(?P<w>" + _alt(_ABSTRACT) + r")\b"
+)
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|;\s*|\s+[–—]\s+|:\s+")
+_TOKEN = re.compile(r"[a-z0-9@][a-z0-9'\-*]*")
+_CONTRACTION = re.compile(r"^(.+?)('s|'re|'m|'ve|'d|'ll)$")
+_CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
+_PROPER = re.compile(r"(?<=[a-z,;]\s)([A-Z][a-z]{2,})")
+_CUE_RE = re.compile(
+    "|".join(
+        p.pattern
+        for p in (
+            _INSULT_RE,
+            _IMPERATIVE_RE,
+            _CONDESCEND_RE,
+            _THIRD_RE,
+            _SARCASM_RE,
+            _PROFANITY_RE,
+            _ABSTRACT_RE,
+        )
+    )
+)
+
+_MIND_NOUNS = frozenset(
+    [
+        "brain",
+        "brains",
+        "mind",
+        "head",
+        "thought",
+        "thoughts",
+        "thinking",
+        "process",
+        "processes",
+        "logic",
+        "reasoning",
+        "comprehension",
+        "reading",
+        "grasp",
+        "understanding",
+        "intellect",
+        "intelligence",
+        "iq",
+        "attitude",
+        "behaviour",
+        "behavior",
+        "ego",
+        "personality",
+        "manners",
+        "character",
+    ]
+)
+_THINGS = frozenset(["it", "this", "that", "which", "what", "there", "here"])
+_MOD = lx.MODIFIERS | {"kind", "sort", "of", "what", "such", "total", "typical", "sheer"}
+_NEUTRAL_BEFORE_IMPERATIVE = frozenset(
+    [
+        "just",
+        "please",
+        "oh",
+        "so",
+        "now",
+        "seriously",
+        "honestly",
+        "mate",
+        "pal",
+        "then",
+        "and",
+        "simply",
+        "kindly",
+        "dear",
+        "go",
+        "maybe",
+        "perhaps",
+        "why",
+        "really",
+        "well",
+        "right",
+        "look",
+        "listen",
+        "ok",
+        "okay",
+        "sir",
+        "lol",
+        "frankly",
+        "buddy",
+        "son",
+        "love",
+        "darling",
+        "guys",
+        "folks",
+        "yeah",
+        "yes",
+        "no",
+        "hey",
+        "ah",
+        "ahh",
+        "again,",
+        "but",
+    ]
+)
+_BLOCK_BEFORE_IMPERATIVE = frozenset(
+    [
+        "to",
+        "i",
+        "we",
+        "they",
+        "he",
+        "she",
+        "will",
+        "would",
+        "could",
+        "might",
+        "must",
+        "did",
+        "didn't",
+        "need",
+        "needs",
+        "have",
+        "has",
+        "had",
+        "can",
+        "cannot",
+        "can't",
+        "should",
+        "shall",
+        "'ll",
+        "'d",
+        "never",
+        "let",
+        "lets",
+        "let's",
+        "it",
+        "that",
+        "this",
+        "kids",
+        "children",
+        "people",
+        "who",
+        "which",
+        "when",
+        "until",
+        "before",
+        "after",
+        "as",
+        "if",
+        "won't",
+        "wouldn't",
+        "don't",
+        "doesn't",
+    ]
+)
+_REPORTING = re.compile(
+    r"\b(?:called|calling|calls|call|labelled|labeled|branded|accused|accusing|dubbed|said|"
+    r"says|told|tells|claimed|claims|reckons|implied|suggested)\b"
+)
+_NONASSERT = re.compile(
+    r"\b(?:not|never|n't|nobody|no one|noone)\b[^.!?]{0,25}\b(?:saying|calling|suggesting|"
+    r"implying|claiming|said|called|think|thinks|thought|believe|believes|meant|mean|accusing)\b"
+)
+
+
+def _tokens(text: str) -> list[str]:
+    out: list[str] = []
+    for tok in _TOKEN.findall(text):
+        m = _CONTRACTION.match(tok)
+        if m and not tok.endswith("n't"):
+            out.append(m.group(1))
+            out.append(m.group(2))
+        else:
+            out.append(tok)
+    return out
+
+
+@dataclass(slots=True)
+class _Acc:
+    attacks: list[tuple[float, TargetKind, str | None, str]] = field(default_factory=list)
+    heat: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def attack(self, w: float, kind: TargetKind, named: str | None, reason: str) -> None:
+        self.attacks.append((w, kind, named, reason))
+
+    def hot(self, w: float, reason: str | None = None) -> None:
+        self.heat.append(w)
+        if reason and len(self.notes) < 6:
+            self.notes.append(reason)
+
+
+def _noisy_or(ws: Sequence[float]) -> float:
+    p = 1.0
+    for w in ws:
+        p *= 1.0 - min(max(w, 0.0), 0.99)
+    return 1.0 - p
+
+
+def _negated(tokens: Sequence[str]) -> bool:
+    return any(t in lx.NEGATORS or t.endswith("n't") for t in tokens)
+
+
+class RuleScorer:
+    """Fast, explainable rules. Deterministic; no I/O; ~tens of microseconds per comment."""
+
+    def score_batch(self, items: Sequence[ScoreInput]) -> list[Score]:
+        return [self.score(it.text, it.participants) for it in items]
+
+    def score(self, text: str, participants: Mapping[str, str] | None = None) -> Score:
+        prepared = prepare(text)
+        return self.score_prepared(prepared, participants or {})
+
+    def score_prepared(self, prepared: Prepared, participants: Mapping[str, str]) -> Score:
+        own = prepared.own
+        low = own.lower().replace("’", "'").replace("‘", "'")
+        if not _CUE_RE.search(low):
+            return ZERO if not prepared.quoted else Score(0.0, 0.0, "none", None, ())
+        acc = _Acc()
+        outsider_context = self._outsider_context(own, low, participants)
+        named = named_participants(own, dict(participants)) if participants else []
+        for sent in _SENT_SPLIT.split(low):
+            if sent.strip():
+                self._sentence(sent, acc, participants, outsider_context)
+        self._comment_level(own, low, acc)
+        return self._combine(acc, named)
+
+    # -- per sentence ------------------------------------------------------------------
+
+    def _sentence(
+        self,
+        sent: str,
+        acc: _Acc,
+        participants: Mapping[str, str],
+        outsider_context: bool,
+    ) -> None:
+        nonassert = bool(_NONASSERT.search(sent))
+        for m in _INSULT_RE.finditer(sent):
+            self._insult(sent, m, acc, participants, outsider_context, nonassert)
+        for m in _ABSTRACT_RE.finditer(sent):
+            w = _ABSTRACT[_key(m.group("w"))]
+            if _negated(_tokens(sent[: m.start()])[-4:]) or nonassert:
+                acc.hot(0.1)
+                continue
+            acc.attack(
+                w, "second", None, f"contempt '{m.group(0).strip()}' aimed at {TARGET_PLACEHOLDER}"
+            )
+        for m in _IMPERATIVE_RE.finditer(sent):
+            self._imperative(sent, m, acc)
+        for m in _CONDESCEND_RE.finditer(sent):
+            phrase = _key(m.group(0))
+            w = lx.CONDESCENSION.get(phrase, 0.6)
+            before = _tokens(sent[: m.start()])
+            if nonassert or (phrase.startswith("you") and _negated(before[-3:])):
+                acc.hot(0.15, f"negated: '{sent.strip()[:60]}'")
+                continue
+            if before and before[-1] in ("i", "we", "me", "they") and not phrase.startswith("you"):
+                acc.hot(0.1)
+                continue
+            kind: TargetKind = (
+                "third" if re.search(r"\b(?:he|she|his|her|him)\b", phrase) else "second"
+            )
+            acc.attack(
+                w, kind, None, f"condescension '{m.group(0).strip()}' aimed at {TARGET_PLACEHOLDER}"
+            )
+        for m in _THIRD_RE.finditer(sent):
+            if _negated(_tokens(sent[: m.start()])[-3:]) and "don't" not in m.group(0):
+                continue
+            w = lx.THIRD_PERSON_PHRASES[_key(m.group(0))]
+            if outsider_context and "troll" not in m.group(0) and "feed" not in m.group(0):
+                acc.hot(w * 0.6, f"hostility '{m.group(0)}' at an outsider")
+                continue
+            acc.attack(w, "third", None, f"'{m.group(0)}' said about {TARGET_PLACEHOLDER}")
+        for m in _SARCASM_RE.finditer(sent):
+            w = lx.SARCASM.get(_key(m.group(0)), 0.3)
+            acc.hot(w, f"sarcasm/insinuation '{m.group(0).strip()}'")
+        for m in _PROFANITY_RE.finditer(sent):
+            after = _tokens(sent[m.end() : m.end() + 30])[:2]
+            if any(t in lx.POSITIVE for t in after):
+                acc.hot(
+                    0.05, f"friendly profanity '{m.group(0)} {after[0] if after else ''}'".strip()
+                )
+            else:
+                acc.hot(0.3, f"profanity '{m.group(0)}'")
+
+    def _insult(
+        self,
+        sent: str,
+        m: re.Match[str],
+        acc: _Acc,
+        participants: Mapping[str, str],
+        outsider_context: bool,
+        nonassert: bool,
+    ) -> None:
+        word = m.group(0)
+        base = _key(word)
+        strength = _INSULT_STRENGTH.get(base)
+        if strength is None:
+            for suffix in ("es", "s"):
+                if base.endswith(suffix) and _key(base[: -len(suffix)]) in _INSULT_STRENGTH:
+                    strength = _INSULT_STRENGTH[_key(base[: -len(suffix)])]
+                    break
+        if strength is None:
+            return
+        left = _tokens(sent[: m.start()])
+        i = len(left) - 1
+        while i >= 0 and (left[i] in _MOD or left[i] in _INSULT_STRENGTH):
+            i -= 1
+        between = left[i + 1 :]
+        if i < 0:
+            words_in_sentence = len(_tokens(sent))
+            if words_in_sentence <= 4 and not outsider_context and not nonassert:
+                acc.attack(
+                    0.7 * strength,
+                    "second",
+                    None,
+                    f"insult '{word}' thrown at {TARGET_PLACEHOLDER}",
+                )
+            else:
+                acc.hot(0.35 * strength + 0.1, f"insult '{word}'")
+            return
+        t = left[i]
+        if t in lx.SECOND:
+            prev = left[i - 1] if i > 0 else ""
+            if prev in lx.CALL_VERBS:
+                self._called(left[: i - 1], "second", word, strength, acc, outsider_context)
+                return
+            if nonassert or _negated(between) or _negated(left[max(0, i - 3) : i]):
+                acc.hot(0.1, f"negated insult '{word}'")
+                return
+            acc.attack(
+                0.9 * strength, "second", None, f"insult '{word}' addressed to {TARGET_PLACEHOLDER}"
+            )
+            return
+        if t in ("me", "myself", "us"):
+            acc.hot(0.1, f"reported/self-directed '{word}' (not an attack)")
+            return
+        if t in ("him", "her") and i > 0 and left[i - 1] in lx.CALL_VERBS:
+            self._called(left[: i - 1], "third", word, strength, acc, outsider_context)
+            return
+        if t == "your":
+            if nonassert or _negated(left[max(0, i - 3) : i]):
+                acc.hot(0.1)
+                return
+            acc.attack(
+                0.6 * strength, "second", None, f"'your {word} ...' aimed at {TARGET_PLACEHOLDER}"
+            )
+            return
+        if t in lx.COPULAS:
+            j = i
+            while j >= 0 and (left[j] in lx.COPULAS or left[j] in _MOD or _negated([left[j]])):
+                j -= 1
+            negated = _negated(left[j + 1 : i + 1]) or nonassert
+            if j < 0:
+                # "Be a man", "Being this thick must hurt"
+                acc.hot(0.3 * strength, f"insult '{word}'")
+                return
+            subj = left[j]
+            if not negated and j > 0:
+                negated = _negated(left[max(0, j - 3) : j])
+            self._predicate(
+                left, j, subj, word, strength, negated, acc, participants, outsider_context
+            )
+            return
+        if t in lx.CALL_VERBS:
+            acc.hot(0.2, f"label '{word}'")
+            return
+        if t in _THINGS:
+            acc.hot(0.3 * strength + 0.05, f"'{word}' about something said")
+            return
+        acc.hot((0.5 * strength if strength >= 0.8 else 0.25 * strength), f"insult '{word}'")
+
+    def _predicate(
+        self,
+        left: list[str],
+        j: int,
+        subj: str,
+        word: str,
+        strength: float,
+        negated: bool,
+        acc: _Acc,
+        participants: Mapping[str, str],
+        outsider_context: bool,
+    ) -> None:
+        """`subj` is the subject of '<subj> is/are ... <insult>'."""
+        if negated:
+            acc.hot(0.1, f"negated insult '{word}'")
+            return
+        if subj in lx.SECOND or (subj in ("lot", "guys") and "you" in left[max(0, j - 2) : j]):
+            acc.attack(
+                0.9 * strength, "second", None, f"insult '{word}' addressed to {TARGET_PLACEHOLDER}"
+            )
+            return
+        if subj in lx.SELF or subj == "i":
+            acc.hot(0.05, f"self-deprecation '{word}' (not an attack)")
+            return
+        np_start = max(0, j - 3)
+        np = left[np_start : j + 1]
+        if "your" in np:
+            mind = any(t in _MIND_NOUNS for t in np)
+            w = (0.9 if mind else 0.6) * strength
+            acc.attack(
+                w, "second", None, f"'your {' '.join(np[np.index('your') + 1 :])}' called '{word}'"
+            )
+            return
+        if subj in ("he", "she") or (
+            subj
+            in ("guy", "bloke", "poster", "commenter", "one", "person", "chap", "fella", "troll")
+            and (j > 0 and left[j - 1] in ("this", "that", "the"))
+        ):
+            if outsider_context:
+                acc.hot(0.5 * strength + 0.15, f"insult '{word}' about an outsider")
+                return
+            acc.attack(
+                0.85 * strength,
+                "third",
+                None,
+                f"'{subj} is {word}' said about {TARGET_PLACEHOLDER}",
+            )
+            return
+        key = subj
+        aid = participants.get(key)
+        if aid is None and j > 0:
+            aid = participants.get(left[j - 1] + subj)
+        if aid is not None:
+            acc.attack(
+                0.9 * strength,
+                "named",
+                aid,
+                f"insult '{word}' about participant {TARGET_PLACEHOLDER}",
+            )
+            return
+        outsider = (
+            "at outsiders" if (subj in lx.OUTSIDERS or subj in lx.PLURAL_OTHER) else "at others"
+        )
+        acc.hot(0.5 * strength + 0.15, f"insult '{word}' {outsider} ({subj})")
+
+    def _called(
+        self,
+        before: list[str],
+        obj: TargetKind,
+        word: str,
+        strength: float,
+        acc: _Acc,
+        outsider_context: bool,
+    ) -> None:
+        """'<subject> called/would call you|him <insult>'."""
+        subj = next(
+            (
+                t
+                for t in reversed(before)
+                if t
+                not in (
+                    "'d",
+                    "would",
+                    "will",
+                    "'ll",
+                    "just",
+                    "even",
+                    "must",
+                    "to",
+                    "have",
+                    "had",
+                    "could",
+                )
+            ),
+            "",
+        )
+        if subj == "i" and not _negated(before[-4:]):
+            if obj == "third" and outsider_context:
+                acc.hot(0.5 * strength, f"insult '{word}' about an outsider")
+                return
+            acc.attack(0.85 * strength, obj, None, f"calls {TARGET_PLACEHOLDER} '{word}'")
+            return
+        acc.hot(0.15, f"reported speech '{word}' (not an attack)")
+
+    def _imperative(self, sent: str, m: re.Match[str], acc: _Acc) -> None:
+        phrase = _key(m.group(0))
+        w = lx.IMPERATIVES.get(phrase, 0.6)
+        before = _tokens(sent[: m.start()])
+        near = before[-4:]
+        if _NONASSERT.search(sent[: m.start()]) or (
+            _negated(near) and not phrase.startswith("don't") and not phrase.startswith("stop")
+        ):
+            acc.hot(0.1, f"negated '{phrase}'")
+            return
+        if "you" in near or not before or all(t in _NEUTRAL_BEFORE_IMPERATIVE for t in before[-3:]):
+            acc.attack(w, "second", None, f"imperative '{m.group(0)}' at {TARGET_PLACEHOLDER}")
+            return
+        if before[-1] in _BLOCK_BEFORE_IMPERATIVE:
+            return
+        # after a name or an interjection: "Dave, grow up"
+        if len(before) <= 2:
+            acc.attack(
+                w * 0.9, "second", None, f"imperative '{m.group(0)}' at {TARGET_PLACEHOLDER}"
+            )
+
+    # -- whole comment -----------------------------------------------------------------
+
+    def _outsider_context(self, own: str, low: str, participants: Mapping[str, str]) -> bool:
+        toks = set(_TOKEN.findall(low))
+        if toks & lx.OUTSIDERS:
+            return True
+        for name in _PROPER.findall(own):
+            if name.lower() not in participants and name.lower() not in _COMMON_CAPS:
+                return True
+        return False
+
+    def _comment_level(self, own: str, low: str, acc: _Acc) -> None:
+        caps = len(_CAPS_WORD.findall(own))
+        if caps >= 2:
+            acc.hot(0.15, "shouting (capitals)")
+        if "!!" in own or "?!" in own:
+            acc.hot(0.1, "exclamations")
+
+    def _combine(self, acc: _Acc, named: list[str]) -> Score:
+        if not acc.attacks and not acc.heat:
+            return ZERO
+        attack = _noisy_or([a[0] for a in acc.attacks]) if acc.attacks else 0.0
+        hostility = max(attack, _noisy_or(acc.heat + [a[0] * 0.9 for a in acc.attacks]))
+        reasons: list[str] = []
+        kind: TargetKind = "none"
+        named_target: str | None = None
+        if acc.attacks:
+            best = max(acc.attacks, key=lambda a: a[0])
+            kind, named_target = best[1], best[2]
+            if kind == "third" and len(named) == 1:
+                kind, named_target = "named", named[0]
+            seen: set[str] = set()
+            for a in sorted(acc.attacks, key=lambda a: -a[0]):
+                if a[3] not in seen:
+                    reasons.append(a[3])
+                    seen.add(a[3])
+        for n in acc.notes:
+            if n not in reasons:
+                reasons.append(n)
+        return Score(
+            round(min(attack, 0.99), 3),
+            round(min(hostility, 0.99), 3),
+            kind,
+            named_target,
+            tuple(reasons[:6]),
+        )
+
+
+_COMMON_CAPS = frozenset(
+    [
+        "i",
+        "im",
+        "the",
+        "a",
+        "an",
+        "and",
+        "but",
+        "so",
+        "if",
+        "when",
+        "what",
+        "why",
+        "how",
+        "who",
+        "where",
+        "this",
+        "that",
+        "these",
+        "those",
+        "you",
+        "your",
+        "yes",
+        "no",
+        "not",
+        "ok",
+        "okay",
+        "well",
+        "oh",
+        "also",
+        "just",
+        "really",
+        "sorry",
+        "thanks",
+        "thank",
+        "please",
+        "maybe",
+        "perhaps",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "english",
+        "british",
+        "american",
+        "europe",
+        "european",
+        "christmas",
+        "easter",
+        "god",
+        "jesus",
+        "christ",
+        "lol",
+        "lmao",
+        "omg",
+        "nope",
+        "yeah",
+        "yep",
+        "wow",
+        "hey",
+        "hi",
+        "hello",
+        "dear",
+        "sir",
+        "madam",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "mate",
+        "pal",
+    ]
+)

@@ -1,0 +1,116 @@
+"""Per-thread rolling state: immutable records, bounded, with a compact byte encoding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRec:
+    """What the core remembers of one comment (never its full text)."""
+
+    comment_id: str
+    author_id: str
+    parent_id: str | None
+    ts: float
+    """Event time (epoch seconds) of the creation."""
+    edit_ts: float
+    """Event time of the version scored (creation or latest edit)."""
+    text_hash: int
+    addressee: str | None
+    """Author id this comment answers (from parent, names, quotes or alternation)."""
+    target: str | None
+    """Author id the strongest attack is aimed at, once resolved."""
+    target_kind: str
+    attack: float
+    hostility: float
+    reasons: tuple[str, ...]
+    shingles: tuple[int, ...] = ()
+    """Sampled hashes of word triples, to recognise later quotes of this comment."""
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadState:
+    """Everything the core keeps for one thread. Treat as immutable; `step` returns a new one."""
+
+    thread_id: str
+    last_ts: float = 0.0
+    comments: dict[str, CommentRec] = field(default_factory=dict)
+    """Kept comments in arrival order (bounded by DetectConfig.max_comments)."""
+    names: dict[str, str] = field(default_factory=dict)
+    """author id -> display name, least recently active first (bounded)."""
+    seen: dict[str, None] = field(default_factory=dict)
+    """Comment ids already applied, including deleted and evicted ones (bounded)."""
+    alerted: dict[str, tuple[int, float]] = field(default_factory=dict)
+    """dyad key -> (severity rank, event time) of its last alert, for the cooldown."""
+
+
+def encode_state(state: ThreadState) -> bytes:
+    """Compact JSON array encoding (orjson)."""
+    recs = [
+        [
+            r.comment_id,
+            r.author_id,
+            r.parent_id,
+            r.ts,
+            r.edit_ts,
+            r.text_hash,
+            r.addressee,
+            r.target,
+            r.target_kind,
+            r.attack,
+            r.hostility,
+            list(r.reasons),
+            list(r.shingles),
+        ]
+        for r in state.comments.values()
+    ]
+    return orjson.dumps(
+        [
+            STATE_VERSION,
+            state.thread_id,
+            state.last_ts,
+            recs,
+            list(state.names.items()),
+            list(state.seen),
+            [[k, v[0], v[1]] for k, v in state.alerted.items()],
+        ]
+    )
+
+
+def decode_state(data: bytes) -> ThreadState:
+    """Inverse of encode_state. Raises ValueError on data of another version."""
+    obj = orjson.loads(data)
+    if not isinstance(obj, list) or not obj or obj[0] != STATE_VERSION:
+        raise ValueError(f"unsupported thread state encoding: {str(obj)[:40]}")
+    _, thread_id, last_ts, recs, names, seen, alerted = obj
+    comments = {
+        r[0]: CommentRec(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[10],
+            tuple(r[11]),
+            tuple(r[12]),
+        )
+        for r in recs
+    }
+    return ThreadState(
+        thread_id=thread_id,
+        last_ts=last_ts,
+        comments=comments,
+        names={a: n for a, n in names},
+        seen=dict.fromkeys(seen),
+        alerted={k: (rank, ts) for k, rank, ts in alerted},
+    )

@@ -1,0 +1,151 @@
+"""Text preparation: separate the replier's own words from quoted material, find names.
+
+Pure string functions, no state. The scorer only ever judges the replier's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)")
+# "Dave C 03/01/2020 at 4:00 pm", "Dave C on 3 January 2020 at 16:00", "Dave C said:", "Dave wrote:"
+_HEADER = re.compile(
+    r"^\s*(?P<name>[^\n]{1,40}?)\s*(?:"
+    r"(?:on\s+)?(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}"
+    r"|(?:\d{1,2}\s+)?[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+    r"|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})"
+    r"(?:\s*(?:at|@|,)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?)?"
+    r"|(?:said|says|wrote|writes)\s*:)\s*$",
+    re.IGNORECASE,
+)
+_QUOTED_SPAN = re.compile(
+    r"“[^”\n]{1,600}”|„[^“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|«[^»\n]{1,600}»|‘[^’\n]{2,600}’(?!\w)"
+)
+_MENTION = re.compile(r"@([A-Za-z0-9_.\-]{2,40})")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'’\-]*")
+_NORM = re.compile(r"[^a-z0-9]+")
+
+
+def norm_name(name: str) -> str:
+    """'Steve H' -> 'steveh'; 'steve_h' -> 'steveh'."""
+    return _NORM.sub("", name.lower())
+
+
+def name_keys(display_name: str) -> set[str]:
+    """Normalised variants a display name is written as: full, and first word if distinctive."""
+    keys = set()
+    full = norm_name(display_name)
+    if len(full) >= 2:
+        keys.add(full)
+    words = [w for w in re.split(r"[\s_.\-]+", display_name) if w]
+    if len(words) > 1:
+        first = norm_name(words[0])
+        if len(first) >= 3:
+            keys.add(first)
+    # "Heenan73" is also written "Heenan"
+    stripped = full.rstrip("0123456789")
+    if len(stripped) >= 4 and stripped != full:
+        keys.add(stripped)
+    return keys
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The replier's own words and what the text says about whom it answers."""
+
+    own: str
+    """Text with quotes and copied headers removed (quotes become a neutral marker)."""
+    quoted: tuple[str, ...]
+    """Quoted passages (not the replier's words)."""
+    header_names: tuple[str, ...]
+    """Names from copied 'Name 03/01/2020 at 4:00 pm' / 'Name wrote:' headers."""
+    mentions: tuple[str, ...]
+    """@mentions, normalised."""
+
+
+QUOTE_MARK = " «q» "
+
+
+def prepare(text: str) -> Prepared:
+    """Split a comment into own words vs quoted material."""
+    quoted: list[str] = []
+    headers: list[str] = []
+    kept: list[str] = []
+    lines = text.splitlines()
+    i = 0
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        if _QUOTE_LINE.match(line):
+            quoted.append(line.lstrip(" >"))
+            kept.append(QUOTE_MARK)
+            i += 1
+            continue
+        m = _HEADER.match(line) if len(line) < 90 else None
+        if m and i + 1 < n:
+            headers.append(m.group("name").strip(" -–—:,"))
+            # the copied comment runs to the next blank line (or one line if none follows)
+            j = i + 1
+            block: list[str] = []
+            while j < n and lines[j].strip():
+                block.append(lines[j])
+                j += 1
+            if j >= n and len(block) > 1:
+                # no blank line after the quote: only the first line is the copy
+                block = block[:1]
+                j = i + 2
+            quoted.append(" ".join(block))
+            kept.append(QUOTE_MARK)
+            i = j
+            continue
+        kept.append(line)
+        i += 1
+    own = "\n".join(kept)
+    if '"' in own or "“" in own or "‘" in own or "«" in own or "„" in own:
+        spans = _QUOTED_SPAN.findall(own)
+        if spans:
+            quoted.extend(s[1:-1] for s in spans)
+            own = _QUOTED_SPAN.sub(QUOTE_MARK, own)
+    mentions = tuple(norm_name(m) for m in _MENTION.findall(own)) if "@" in own else ()
+    return Prepared(own=own, quoted=tuple(quoted), header_names=tuple(headers), mentions=mentions)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def leading_name(own: str, lookup: dict[str, str]) -> str | None:
+    """The participant a reply opens with: 'Dave – you…', 'Sam H Are you…', '@sam …'.
+
+    `lookup` maps normalised name keys to author ids. Returns an author id or None.
+    """
+    head = own.lstrip(" \t\n«q»@").split("\n", 1)[0][:60]
+    toks = _WORD.findall(head)[:3]
+    if not toks:
+        return None
+    # longest match first: 'Sam H' before 'Sam'
+    for k in (3, 2, 1):
+        if len(toks) >= k:
+            key = norm_name("".join(toks[:k]))
+            if key in lookup:
+                return lookup[key]
+    return None
+
+
+def named_participants(own: str, lookup: dict[str, str]) -> list[str]:
+    """Participants named anywhere in the own words (capitalised or @), in order of mention."""
+    found: list[str] = []
+    toks = _WORD.findall(own)
+    for idx, tok in enumerate(toks):
+        if not tok[:1].isupper() and not tok[:1].isdigit():
+            continue
+        for k in (2, 1):
+            if idx + k <= len(toks):
+                key = norm_name("".join(toks[idx : idx + k]))
+                aid = lookup.get(key)
+                if aid is not None:
+                    if aid not in found:
+                        found.append(aid)
+                    break
+    return found
