@@ -7,6 +7,7 @@ import asyncio
 import atexit
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -52,13 +53,17 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_PORT_TAKEN = ("address already in use", "address in use", "addrinuse", "bindexception")
+
+
 def tail(path: Path, lines: int = 40) -> str:
-    """The last `lines` lines of a text file ('' when it does not exist)."""
+    """The last `lines` lines of a text file, without colour codes ('' when it is missing)."""
     try:
         text = path.read_text(errors="replace")
     except OSError:
         return ""
-    return "\n".join(text.splitlines()[-lines:])
+    return "\n".join(_ANSI.sub("", line) for line in text.splitlines()[-lines:])
 
 
 def run_blocking(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -227,7 +232,7 @@ class RunningBroker(abc.ABC):
             code = self._proc.poll()
             if code is not None:
                 self._fail(f"exited with code {code} during startup")
-            if port_open(self.host, self.port) and metadata_ok(self.bootstrap, timeout=5.0):
+            if port_open(self.host, self.port) and metadata_ok(self.bootstrap, timeout=2.0):
                 return
             if time.monotonic() > deadline:
                 self._fail(f"did not answer a metadata request on {self.bootstrap} in time")
@@ -239,7 +244,7 @@ class RunningBroker(abc.ABC):
         for path in self.log_files():
             text = tail(path)
             if text:
-                clash = clash or "address already in use" in text.lower()
+                clash = clash or any(word in text.lower() for word in _PORT_TAKEN)
                 parts.append(f"--- last lines of {path.name} ---\n{text}")
         message = "\n".join(parts)
         if clash and not self._fixed_port:
