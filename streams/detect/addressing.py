@@ -87,9 +87,9 @@ def addressee_from_tree(state: ThreadState, author: str, parent_id: str | None) 
             self_in_run = True
         else:
             prev = rec
-    if prev is not None and prev.author_id != parent.author_id:
-        if parent.author_id == author or self_in_run or prev.addressee == author:
-            return prev.author_id
+    alternating = prev is not None and prev.author_id != parent.author_id
+    if alternating and (parent.author_id == author or self_in_run or prev.addressee == author):  # type: ignore[union-attr]
+        return prev.author_id  # type: ignore[union-attr]
     return parent.author_id if parent.author_id != author else None
 
 

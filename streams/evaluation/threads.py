@@ -1,0 +1,118 @@
+"""Labelled threads: expected alerts (severity, offender, target, by which comment) vs actual."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemas.alert import Alert
+from schemas.codec import DecodeError, decode_comment
+from schemas.comment import CommentEvent
+from streams.detect import DetectConfig, Detector
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    severity: str
+    offender: str | None
+    target: str | None
+    by_comment_id: str | None
+    note: str = ""
+
+
+@dataclass(slots=True)
+class ThreadCase:
+    name: str
+    events: list[CommentEvent]
+    expect_no_alerts: bool
+    expected: list[Expected]
+    attack_comments: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(slots=True)
+class ThreadResult:
+    case: ThreadCase
+    alerts: list[Alert]
+    matched: list[tuple[Expected, Alert | None]]
+    extra: list[Alert]
+    comment_truth: list[tuple[bool, bool]]
+    """(is an attack per labels, predicted attack) for every comment of the thread."""
+
+    @property
+    def passed(self) -> bool:
+        if self.case.expect_no_alerts:
+            return not self.alerts
+        return all(a is not None for _, a in self.matched)
+
+
+def load_thread(path: Path) -> ThreadCase:
+    events = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        ev = decode_comment(line)
+        if isinstance(ev, DecodeError):
+            raise ValueError(f"{path}:{n}: {ev.reason}: {ev.detail}")
+        events.append(ev)
+    exp_path = path.with_name(path.name.removesuffix(".jsonl") + ".expected.json")
+    spec = json.loads(exp_path.read_text(encoding="utf-8")) if exp_path.exists() else {}
+    expected = [
+        Expected(
+            e["severity"],
+            e.get("offender_author_id"),
+            e.get("target_author_id"),
+            e.get("by_comment_id"),
+            e.get("note", ""),
+        )
+        for e in spec.get("expected", [])
+    ]
+    return ThreadCase(
+        name=path.name.removesuffix(".jsonl"),
+        events=events,
+        expect_no_alerts=bool(spec.get("expect_no_alerts", not expected)),
+        expected=expected,
+        attack_comments=dict(spec.get("attack_comments", {})),
+        description=spec.get("description", ""),
+    )
+
+
+def evaluate_thread(case: ThreadCase, config: DetectConfig) -> ThreadResult:
+    detector = Detector(config)
+    alerts: list[Alert] = []
+    position: dict[str, int] = {}
+    for i, event in enumerate(case.events):
+        position.setdefault(event.comment_id, i)
+        alerts.extend(detector.process(event))
+    used: set[str] = set()
+    matched: list[tuple[Expected, Alert | None]] = []
+    for exp in case.expected:
+        limit = position.get(exp.by_comment_id or "", len(case.events))
+        found = None
+        for alert in alerts:
+            if alert.alert_id in used or alert.severity != exp.severity:
+                continue
+            if exp.offender and alert.offender_author_id != exp.offender:
+                continue
+            if exp.target and exp.severity != "heated" and alert.target_author_id != exp.target:
+                continue
+            if position.get(alert.trigger_comment_id, 0) > limit:
+                continue
+            found = alert
+            break
+        if found is not None:
+            used.add(found.alert_id)
+        matched.append((exp, found))
+    extra = [a for a in alerts if a.alert_id not in used]
+    truth = []
+    states = detector.states
+    counted: set[str] = set()
+    for event in case.events:
+        rec = states[event.thread_id].comments.get(event.comment_id)
+        if rec is None or event.comment_id in counted:
+            continue
+        counted.add(event.comment_id)
+        predicted = rec.attack >= config.attack_threshold and rec.target is not None
+        truth.append((event.comment_id in case.attack_comments, predicted))
+    return ThreadResult(case, alerts, matched, extra, truth)
