@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from streams.detect import lexicon as lx
-from streams.detect.text import Prepared, named_participants, prepare
+from streams.detect.text import Prepared, leading_name, named_participants, prepare
 
 TargetKind = Literal["second", "third", "named", "none"]
 TARGET_PLACEHOLDER = "{target}"
@@ -329,7 +329,11 @@ class RuleScorer:
             return ZERO if not prepared.quoted else Score(0.0, 0.0, "none", None, ())
         acc = _Acc()
         outsider_context = self._outsider_context(own, low, participants)
-        named = named_participants(own, dict(participants)) if participants else []
+        named: list[str] = []
+        if participants:
+            lookup = dict(participants)
+            lead = leading_name(own, lookup)
+            named = [a for a in named_participants(own, lookup) if a != lead]
         for sent in _SENT_SPLIT.split(low):
             if sent.strip():
                 self._sentence(sent, acc, participants, outsider_context)
@@ -345,12 +349,12 @@ class RuleScorer:
         participants: Mapping[str, str],
         outsider_context: bool,
     ) -> None:
-        nonassert = bool(_NONASSERT.search(sent))
         for m in _INSULT_RE.finditer(sent):
+            nonassert = bool(_NONASSERT.search(sent, 0, m.start()))
             self._insult(sent, m, acc, participants, outsider_context, nonassert)
         for m in _ABSTRACT_RE.finditer(sent):
             w = _ABSTRACT[_key(m.group("w"))]
-            if _negated(_tokens(sent[: m.start()])[-4:]) or nonassert:
+            if _negated(_tokens(sent[: m.start()])[-4:]) or _NONASSERT.search(sent, 0, m.start()):
                 acc.hot(0.1)
                 continue
             acc.attack(
@@ -362,7 +366,9 @@ class RuleScorer:
             phrase = _key(m.group(0))
             w = lx.CONDESCENSION.get(phrase, 0.6)
             before = _tokens(sent[: m.start()])
-            if nonassert or (phrase.startswith("you") and _negated(before[-3:])):
+            if _NONASSERT.search(sent, 0, m.start()) or (
+                phrase.startswith("you") and _negated(before[-3:])
+            ):
                 acc.hot(0.15, f"negated: '{sent.strip()[:60]}'")
                 continue
             if before and before[-1] in ("i", "we", "me", "they") and not phrase.startswith("you"):

@@ -64,7 +64,7 @@ class Prepared:
     """@mentions, normalised."""
 
 
-QUOTE_MARK = " «q» "
+QUOTE_MARK = " ¶ "
 
 
 def prepare(text: str) -> Prepared:
@@ -120,7 +120,7 @@ def leading_name(own: str, lookup: dict[str, str]) -> str | None:
 
     `lookup` maps normalised name keys to author ids. Returns an author id or None.
     """
-    head = own.lstrip(" \t\n«q»@").split("\n", 1)[0][:60]
+    head = own.lstrip(" \t\n¶@").split("\n", 1)[0][:60]
     toks = _WORD.findall(head)[:3]
     if not toks:
         return None

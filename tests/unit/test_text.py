@@ -1,0 +1,56 @@
+"""Quotes, copied headers and names: separating the replier's words from others'."""
+
+from __future__ import annotations
+
+from streams.detect.text import leading_name, name_keys, named_participants, prepare
+
+LOOKUP = (
+    {k: "u-dave" for k in name_keys("Dave C")}
+    | {k: "u-sam" for k in name_keys("Sam H")}
+    | {k: "u-steve" for k in name_keys("Steve H")}
+    | {k: "u-h" for k in name_keys("Heenan73")}
+)
+
+
+def test_name_variants() -> None:
+    assert {"steveh", "steve"} <= name_keys("Steve H")
+    assert "heenan" in name_keys("Heenan73")
+    assert "heenan73" in name_keys("heenan73")
+
+
+def test_curly_and_straight_quotes_are_removed() -> None:
+    p = prepare('“Your definition of trolling is odd” – and "idiot" is a strong word.')
+    assert "trolling" not in p.own and "idiot" not in p.own
+    assert len(p.quoted) == 2
+
+
+def test_quote_lines_are_removed() -> None:
+    p = prepare("> you are a clown\nNo, I'm not.")
+    assert "clown" not in p.own
+    assert p.quoted == ("you are a clown",)
+
+
+def test_copied_header_and_its_paragraph_are_quoted() -> None:
+    p = prepare("Dave C 03/01/2020 at 4:00 pm\nYou are a fool.\n\nWell, I disagree.")
+    assert p.header_names == ("Dave C",)
+    assert "fool" not in p.own
+    assert "disagree" in p.own
+
+
+def test_wrote_header() -> None:
+    p = prepare("Sam H wrote:\nthat's idiotic\n\nIt isn't.")
+    assert p.header_names == ("Sam H",)
+    assert "idiotic" not in p.own
+
+
+def test_leading_names_in_their_variants() -> None:
+    assert leading_name("Dave – you have an odd idea of debate", LOOKUP) == "u-dave"
+    assert leading_name("Sam H Are you serious?", LOOKUP) == "u-sam"
+    assert leading_name("SteveH, no.", LOOKUP) == "u-steve"
+    assert leading_name("steve h: read it again", LOOKUP) == "u-steve"
+    assert leading_name("@heenan73 nope", LOOKUP) == "u-h"
+    assert leading_name("I disagree with that", LOOKUP) is None
+
+
+def test_named_participants_in_running_text() -> None:
+    assert named_participants("Ask Dave, he knows. Or Steve H.", LOOKUP) == ["u-dave", "u-steve"]
