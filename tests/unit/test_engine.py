@@ -62,7 +62,7 @@ def test_alert_ids_are_deterministic(ev: MakeEvent) -> None:
 
 def test_cooldown_expires_and_alerts_again(ev: MakeEvent) -> None:
     cfg = DetectConfig(cooldown_seconds=600)
-    events = flattened_war(ev) + [ev("c9", "u-sam", "You are an idiot.", "c1", 30)]
+    events = [*flattened_war(ev), ev("c9", "u-sam", "You are an idiot.", "c1", 30)]
     _, alerts = run(events, cfg)
     assert alerts[-1].trigger_comment_id == "c9"
     assert alerts[-1].severity == "escalation"
