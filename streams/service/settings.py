@@ -1,0 +1,196 @@
+"""Worker settings from `FLAMEWATCH_*` environment variables, read once at the entry point.
+
+`load_settings()` is the only place that looks at the environment; everything below it takes
+the resulting `Settings` (and the `DetectConfig` it derives) as plain objects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from streams.detect.config import DetectConfig
+
+ENV_PREFIX = "FLAMEWATCH_"
+
+PositiveSeconds = Annotated[float, Field(gt=0)]
+
+# Settings fields that map 1:1 onto DetectConfig fields (same name).
+DETECT_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DetectConfig))
+
+
+class SettingsError(ValueError):
+    """Invalid configuration; the message names the environment variable(s) at fault."""
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+_DEFAULTS = DetectConfig()
+
+
+class Settings(BaseSettings):
+    """Everything a worker (and the replay/alerts/demo commands) needs to know."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        case_sensitive=False,
+        extra="ignore",
+        frozen=True,
+    )
+
+    # --- Kafka / Faust ---------------------------------------------------------------
+    broker: str = "kafka://127.0.0.1:9092"
+    """One or more `kafka://host:port` URLs separated by `;` (or plain `host:port`)."""
+    app_id: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._-]+$")] = (
+        "flamewatch"
+    )
+    """Faust app id; also the consumer group and the prefix of internal topics."""
+    comments_topic: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")] = "comments"
+    alerts_topic: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")] = "alerts"
+    dlq_topic: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")] = "comments.dlq"
+    partitions: Annotated[int, Field(ge=1, le=10_000)] = 4
+    """Partitions of the comments topic, its rekey topic and the state changelog."""
+    replication_factor: Annotated[int, Field(ge=1, le=16)] = 1
+    store: str = "memory://"
+    """Table store: `memory://` or `rocksdb://` (needs the rocksdict extra)."""
+    data_dir: Path | None = None
+    """Faust data directory (defaults to `<app_id>-data` in the working directory)."""
+    web_enabled: bool = True
+    web_port: Annotated[int, Field(ge=0, le=65535)] = 6066
+    web_host: str = "127.0.0.1"
+    session_timeout: PositiveSeconds = 30.0
+    heartbeat_interval: PositiveSeconds = 3.0
+    batch_size: Annotated[int, Field(ge=1, le=100_000)] = 500
+    """Events taken from the stream at once (one table write per thread per batch)."""
+    batch_window: PositiveSeconds = 0.1
+    """Longest wait (seconds) for a batch to fill before it is processed anyway."""
+    expiry_interval: PositiveSeconds = 60.0
+    """How often (wall-clock seconds) idle threads are looked for."""
+    stats_interval: Annotated[float, Field(ge=0)] = 30.0
+    """Seconds between stats log lines (0 = never)."""
+
+    # --- detection thresholds (DetectConfig) --------------------------------------------
+    attack_threshold: float = _DEFAULTS.attack_threshold
+    heat_threshold: float = _DEFAULTS.heat_threshold
+    heated_min_turns: int = _DEFAULTS.heated_min_turns
+    escalation_repeat: int = _DEFAULTS.escalation_repeat
+    cooldown_seconds: float = _DEFAULTS.cooldown_seconds
+    max_comments: int = _DEFAULTS.max_comments
+    max_participants: int = _DEFAULTS.max_participants
+    inactivity_seconds: float = _DEFAULTS.inactivity_seconds
+    chain_length: int = _DEFAULTS.chain_length
+
+    @field_validator("broker")
+    @classmethod
+    def _check_broker(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(";") if p.strip()]
+        if not parts:
+            raise ValueError("no broker address")
+        for part in parts:
+            hostport = part.split("://", 1)[1] if "://" in part else part
+            if "://" in part and not part.startswith("kafka://"):
+                raise ValueError(f"{part!r}: only kafka:// URLs are supported")
+            host, sep, port = hostport.rstrip("/").rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(f"{part!r} is not host:port")
+        return ";".join(parts)
+
+    @field_validator("store")
+    @classmethod
+    def _check_store(cls, value: str) -> str:
+        if value.split("://", 1)[0] not in ("memory", "rocksdb") or "://" not in value:
+            raise ValueError("must be memory:// or rocksdb://")
+        return value
+
+    @model_validator(mode="after")
+    def _check_detect(self) -> Settings:
+        try:
+            self.detect_config()
+        except ValueError as exc:
+            raise ValueError(_name_env_vars(str(exc))) from None
+        if self.heartbeat_interval >= self.session_timeout:
+            raise ValueError(
+                f"{env_name('heartbeat_interval')} must be lower than {env_name('session_timeout')}"
+            )
+        return self
+
+    # --- derived values --------------------------------------------------------------
+    def detect_config(self) -> DetectConfig:
+        fields = type(self).model_fields
+        return DetectConfig(**{n: getattr(self, n) for n in DETECT_FIELDS if n in fields})
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """The broker list as aiokafka wants it: `host:port,host:port`."""
+        return ",".join(p.split("://", 1)[-1].rstrip("/") for p in self.broker.split(";"))
+
+    @property
+    def faust_broker(self) -> list[str]:
+        return [p if "://" in p else f"kafka://{p}" for p in self.broker.split(";")]
+
+    @property
+    def rekey_topic(self) -> str:
+        """Internal topic where comments keyed by something else than their thread go."""
+        return f"{self.app_id}-{self.comments_topic}-repartition"
+
+
+def _name_env_vars(message: str) -> str:
+    """Rewrite DetectConfig field names in a message into their env variable names."""
+    for name in sorted(DETECT_FIELDS, key=len, reverse=True):
+        message = re.sub(rf"(?<![A-Za-z_]){name}(?![A-Za-z_])", env_name(name), message)
+    return message
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Read settings from `env` (default: the process environment) or fail with SettingsError.
+
+    The error message has one line per problem, each starting with the variable name.
+    """
+    try:
+        if env is None:
+            return Settings(**overrides)
+        values: dict[str, Any] = {
+            k[len(ENV_PREFIX) :].lower(): v
+            for k, v in env.items()
+            if k.upper().startswith(ENV_PREFIX)
+        }
+        values.update(overrides)
+        # Bypass the process environment: validate exactly what we were given.
+        return _IsolatedSettings(**values)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+class _IsolatedSettings(Settings):
+    """Settings that ignore the process environment (for an explicit `env` mapping)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: Any, init_settings: Any, *args: Any, **kwargs: Any
+    ) -> tuple[Any, ...]:
+        return (init_settings,)
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p != "__root__"]
+        msg = str(err.get("msg", "invalid"))
+        msg = msg.removeprefix("Value error, ")
+        if loc:
+            given = err.get("input")
+            shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+            lines.append(f"{env_name(loc[0])}: {msg}{shown}")
+        else:
+            lines.append(msg)
+    return "invalid settings:\n  " + "\n  ".join(lines)
