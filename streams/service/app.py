@@ -1,0 +1,180 @@
+"""Build the Faust app from Settings (a factory: nothing here reads the environment).
+
+Topology:
+
+    comments ─┐                          ┌─> alerts        (key thread_id, orjson Alert)
+              ├─> agent ─ core.step ──────┼─> comments.dlq  (orjson DeadLetter)
+    <app>-<comments>-repartition ─┘       └─> <app>-<comments>-repartition
+                    │                           (records whose key/partition is not their thread's)
+                    └── table "threads": thread_id → encode_state bytes
+                        (changelog <app>-threads-changelog, same partition count)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faust
+from faust.types import TP, TableT
+
+from streams.service.agents import Outputs, register_agent
+from streams.service.expiry import Expirer
+from streams.service.processing import BatchProcessor, BatchResult, Core
+from streams.service.settings import Settings
+from streams.service.stats import Stats
+
+log = logging.getLogger("flamewatch.worker")
+
+TABLE_NAME = "threads"
+STATS_PATH = "/flamewatch/stats/"
+
+
+@dataclass
+class Service:
+    """The Faust app and the parts tests and the CLI may want to look at."""
+
+    app: faust.App
+    settings: Settings
+    table: TableT
+    stats: Stats
+    processor: BatchProcessor
+    expirer: Expirer
+    agent: Any
+
+    @property
+    def changelog_topic(self) -> str:
+        return f"{self.settings.app_id}-{TABLE_NAME}-changelog"
+
+    def owned_partitions(self) -> set[int]:
+        """Partitions of the comments topic this worker actively processes now."""
+        topics = {self.settings.comments_topic, self.changelog_topic}
+        actives: set[TP] = self.app.assignor.assigned_actives()
+        return {tp.partition for tp in actives if tp.topic in topics}
+
+
+def create_app(settings: Settings, *, core: Core | None = None) -> Service:
+    core = core or Core.default()
+    config = settings.detect_config()
+    data_dir = settings.data_dir or Path(f"{settings.app_id}-data")
+    app = faust.App(
+        settings.app_id,
+        broker=settings.faust_broker,
+        store=settings.store,
+        datadir=str(data_dir),
+        autodiscover=False,
+        processing_guarantee="at_least_once",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        key_serializer="raw",
+        value_serializer="raw",
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=settings.heartbeat_interval,
+        producer_acks=-1,
+        web_enabled=settings.web_enabled,
+        web_port=settings.web_port,
+        web_bind=settings.web_host,
+        web_in_thread=False,
+    )
+    source = app.topic(
+        settings.comments_topic,
+        settings.rekey_topic,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions,
+    )
+
+    def output(name: str) -> Any:
+        return app.topic(name, key_serializer="raw", value_serializer="raw")
+
+    outputs = Outputs(
+        alerts=output(settings.alerts_topic),
+        dead_letters=output(settings.dlq_topic),
+        rekey=output(settings.rekey_topic),
+    )
+    table = app.Table(
+        TABLE_NAME,
+        partitions=settings.partitions,
+        key_type=bytes,  # -> raw serializer: thread id bytes
+        value_type=bytes,  # -> raw serializer: encode_state bytes
+        # Keys are thread ids and the comments were produced keyed by thread id with the
+        # default partitioner, so the producer's partitioner puts every changelog record on
+        # the partition of its source record, also for deletes made by the expiry timer.
+        use_partitioner=True,
+        help="Per-thread detection state (streams.detect encode_state bytes).",
+    )
+    stats = Stats()
+    processor = BatchProcessor(config, settings.partitions, stats, core)
+    expirer = Expirer(config, core, stats, settings.partitions)
+
+    def on_batch(result: BatchResult) -> None:
+        expirer.observe(result.states)
+
+    agent = register_agent(
+        app,
+        source,
+        table,
+        outputs,
+        processor,
+        batch_size=settings.batch_size,
+        batch_window=settings.batch_window,
+        on_batch=on_batch,
+    )
+    service = Service(app, settings, table, stats, processor, expirer, agent)
+    _add_timers(service)
+    _add_web_page(service)
+    _add_rebalance_logging(service)
+    return service
+
+
+def _add_timers(service: Service) -> None:
+    app, settings, stats = service.app, service.settings, service.stats
+
+    async def expire_idle_threads() -> None:
+        if app.rebalancing or getattr(app, "in_recovery", False):
+            return  # state may be half restored: wait for the next tick
+        owned = service.owned_partitions()
+        service.expirer.run(service.table, owned.__contains__)
+
+    app.timer(interval=settings.expiry_interval, name="flamewatch.expiry")(expire_idle_threads)
+
+    if settings.stats_interval > 0:
+        last: list[tuple[int, ...]] = [()]
+
+        async def log_stats() -> None:
+            key = stats.progress_key()
+            if key != last[0]:
+                last[0] = key
+                log.info("stats: %s", stats.line())
+
+        app.timer(interval=settings.stats_interval, name="flamewatch.stats")(log_stats)
+
+    @app.on_before_shutdown.connect
+    async def final_stats(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        log.info("stopping; totals: %s", stats.line())
+
+
+def _add_web_page(service: Service) -> None:
+    stats = service.stats
+
+    @service.app.page(STATS_PATH)
+    async def stats_page(web: Any, request: Any) -> Any:
+        data = stats.snapshot()
+        data["partitions"] = sorted(service.owned_partitions())
+        data["threads"] = len(service.table)
+        return web.json(data)
+
+
+def _add_rebalance_logging(service: Service) -> None:
+    app = service.app
+
+    @app.on_rebalance_complete.connect
+    async def rebalanced(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        log.info(
+            "processing partitions %s of %s",
+            sorted(service.owned_partitions()),
+            service.settings.comments_topic,
+        )

@@ -1,0 +1,156 @@
+"""One batch of comment records → new thread states, alerts, dead letters, rekeyed records.
+
+No Faust and no Kafka here: the agent (agents.py) feeds records in and writes what comes out.
+Per batch, every thread touched gets exactly ONE new state (the table write), however many of
+its comments the batch held.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from schemas import Alert, CommentEvent, DecodeError, decode_comment, encode_alert
+from streams.detect.config import DetectConfig
+from streams.service.deadletter import Origin, build_dead_letter, processing_error
+from streams.service.routing import PartitionCache
+from streams.service.stats import Stats
+
+log = logging.getLogger("flamewatch.worker")
+
+
+class ThreadStateLike(Protocol):
+    last_ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class Core:
+    """The detection core's functions (injected, so tests can use a stand-in)."""
+
+    step: Callable[[Any, CommentEvent, DetectConfig], tuple[Any, list[Alert]]]
+    is_expired: Callable[[Any, float, DetectConfig], bool]
+    encode_state: Callable[[Any], bytes]
+    decode_state: Callable[[bytes], Any]
+
+    @classmethod
+    def default(cls) -> Core:
+        from streams.detect import decode_state, encode_state, is_expired, step
+
+        return cls(step=step, is_expired=is_expired, encode_state=encode_state,
+                   decode_state=decode_state)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """The parts of a consumed Kafka record the worker looks at."""
+
+    key: bytes | None
+    value: bytes | None
+    topic: str
+    partition: int
+    offset: int
+    timestamp: float | None = None
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(self.topic, self.partition, self.offset, self.key, self.timestamp)
+
+
+@dataclass
+class BatchResult:
+    states: dict[bytes, Any] = field(default_factory=dict)
+    """thread key → its new state (one per thread touched)."""
+    last_record: dict[bytes, Record] = field(default_factory=dict)
+    """thread key → the last record applied to it (the table write's source event)."""
+    alerts: list[tuple[bytes, bytes]] = field(default_factory=list)
+    """(thread key, encoded alert) in the order the core emitted them."""
+    dead_letters: list[tuple[bytes | None, bytes]] = field(default_factory=list)
+    rekeyed: list[tuple[bytes, bytes]] = field(default_factory=list)
+    """(thread key, raw value) for records that sat on the wrong key/partition."""
+
+
+class BatchProcessor:
+    """Applies records to per-thread states with the core; all side effects are returned."""
+
+    def __init__(
+        self,
+        config: DetectConfig,
+        partitions: int,
+        stats: Stats,
+        core: Core,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config = config
+        self.stats = stats
+        self.core = core
+        self.partition_of = PartitionCache(partitions)
+        self.clock = clock
+
+    def process(
+        self, records: Sequence[Record], load: Callable[[bytes], bytes | None]
+    ) -> BatchResult:
+        """`load(key)` returns the stored (encoded) state of a thread, or None."""
+        out = BatchResult()
+        stats = self.stats
+        step = self.core.step
+        config = self.config
+        now: datetime | None = None
+        for record in records:
+            raw = record.value
+            decoded: CommentEvent | DecodeError = (
+                decode_comment(raw) if raw is not None else DecodeError("invalid_json", "empty")
+            )
+            if isinstance(decoded, DecodeError):
+                self._dead_letter(out, decoded, record)
+                continue
+            key = decoded.thread_id.encode()
+            if record.key != key or record.partition != self.partition_of(key):
+                # Not on the thread's partition: forward it, keyed by thread, untouched.
+                out.rekeyed.append((key, raw or b""))
+                stats.rekeyed += 1
+                continue
+            state = out.states.get(key)
+            if state is None:
+                state = self._load(key, load)
+            try:
+                state, alerts = step(state, decoded, config)
+            except Exception as exc:  # the core failed on this one event: record, go on
+                log.exception("core failed on %s@%s:%s", record.topic, record.partition,
+                              record.offset)
+                stats.processing_errors += 1
+                self._dead_letter(out, processing_error(exc), record)
+                continue
+            out.states[key] = state
+            out.last_record[key] = record
+            stats.processed += 1
+            if state.last_ts > stats.watermark:
+                stats.watermark = state.last_ts
+            if alerts:
+                now = now or self.clock()
+                for alert in alerts:
+                    stamped = alert.model_copy(update={"detected_at": now})
+                    out.alerts.append((key, encode_alert(stamped)))
+                stats.alerts += len(alerts)
+        return out
+
+    def _load(self, key: bytes, load: Callable[[bytes], bytes | None]) -> Any:
+        stored = load(key)
+        if stored is None:
+            return None
+        try:
+            return self.core.decode_state(stored)
+        except Exception:
+            # A state we cannot read must not block the thread forever: start it afresh.
+            log.exception("unreadable state for thread %r: starting it afresh", key)
+            self.stats.processing_errors += 1
+            return None
+
+    def _dead_letter(self, out: BatchResult, error: DecodeError, record: Record) -> None:
+        out.dead_letters.append(
+            (record.key, build_dead_letter(error, record.value, record.origin, now=self.clock()))
+        )
+        self.stats.dead_lettered += 1
