@@ -12,6 +12,9 @@ COMMANDS: tuple[str, ...] = (
     "streams.cli.score",
     "streams.cli.eval",
     "streams.cli.broker",
+    "streams.cli.worker",
+    "streams.cli.replay",
+    "streams.cli.alerts",
 )
 
 

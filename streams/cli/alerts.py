@@ -1,0 +1,128 @@
+"""`flamewatch alerts [--follow] [--from-beginning]`: the alerts topic as JSON lines on stdout.
+
+Reads without a consumer group (nothing is committed). Without `--follow` it stops once it has
+caught up with the end offsets it saw at start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from typing import IO, Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "alerts",
+        help="print the alerts topic as JSON lines",
+        description="Print FLAMEWATCH_ALERTS_TOPIC (one JSON alert per line) from "
+        "FLAMEWATCH_BROKER. Starts at the current end unless --from-beginning.",
+    )
+    parser.add_argument("--follow", "-f", action="store_true", help="keep waiting for new ones")
+    parser.add_argument(
+        "--from-beginning", action="store_true", help="start at the oldest retained alert"
+    )
+    parser.add_argument(
+        "--topic", default=None,
+        help="read another topic instead (e.g. the dead-letter topic)",
+    )
+    parser.set_defaults(func=run)
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str, wait: float) -> list[TopicPartition]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        parts = consumer.partitions_for_topic(topic)
+        if parts:
+            return [TopicPartition(topic, p) for p in sorted(parts)]
+        if loop.time() >= deadline:
+            return []
+        await consumer._client.force_metadata_update()  # no public refresh
+        await asyncio.sleep(0.5)
+
+
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    *,
+    from_beginning: bool = True,
+    follow: bool = False,
+    wait_for_topic: float = 5.0,
+) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
+    """Yield the records of every partition of `topic` (per-partition order).
+
+    `follow=False`: stop at the end offsets seen at start. `follow=True`: never stop (the
+    caller breaks out); the topic is waited for if it does not exist yet.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+    )
+    await consumer.start()
+    try:
+        tps = await _partitions(consumer, topic, 10**9 if follow else wait_for_topic)
+        if not tps:
+            raise LookupError(f"topic {topic!r} does not exist")
+        consumer.assign(tps)
+        if from_beginning:
+            await consumer.seek_to_beginning(*tps)
+        else:
+            await consumer.seek_to_end(*tps)
+        ends = await consumer.end_offsets(tps)
+        remaining = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
+        while follow or remaining:
+            batches = await consumer.getmany(timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    yield record
+            for tp in list(remaining):
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+
+
+async def print_topic(
+    bootstrap: str, topic: str, *, from_beginning: bool, follow: bool, out: IO[bytes]
+) -> int:
+    count = 0
+    async for record in read_topic(
+        bootstrap, topic, from_beginning=from_beginning, follow=follow
+    ):
+        if record.value is None:
+            continue
+        out.write(record.value.rstrip(b"\n") + b"\n")
+        out.flush()
+        count += 1
+    return count
+
+
+def run(args: argparse.Namespace) -> int:
+    from streams.service.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"flamewatch alerts: {exc}", file=sys.stderr)
+        return 2
+    topic = args.topic or settings.alerts_topic
+    try:
+        count = asyncio.run(
+            print_topic(
+                settings.bootstrap_servers, topic, from_beginning=args.from_beginning,
+                follow=args.follow, out=sys.stdout.buffer,
+            )
+        )
+    except BrokenPipeError:  # e.g. `| head`
+        return 0
+    except LookupError as exc:
+        print(f"flamewatch alerts: {exc}", file=sys.stderr)
+        return 1
+    if not args.follow and not args.from_beginning and count == 0:
+        print("(no new alerts; use --from-beginning to see the earlier ones)", file=sys.stderr)
+    return 0

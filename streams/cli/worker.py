@@ -1,0 +1,92 @@
+"""`flamewatch worker`: run the stream worker (all settings from FLAMEWATCH_* variables)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.config
+import sys
+from typing import Any
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "worker",
+        help="run the stream worker (settings from FLAMEWATCH_* environment variables)",
+        description="Consume comments, detect escalating reply chains, publish alerts. "
+        "Configured with FLAMEWATCH_* environment variables (see README).",
+    )
+    parser.add_argument(
+        "--loglevel",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="level of flamewatch's own log lines (Faust and Kafka client: warnings only, "
+        "or everything with --loglevel debug)",
+    )
+    parser.set_defaults(func=run)
+
+
+def logging_config(level: str) -> dict[str, Any]:
+    framework = "DEBUG" if level == "debug" else "WARNING"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": LOG_FORMAT}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                       "stream": "ext://sys.stderr"},
+        },
+        "root": {"level": framework, "handlers": ["stderr"]},
+        "loggers": {"flamewatch": {"level": level.upper()}},
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here so that `flamewatch --help` stays fast.
+    import faust
+
+    from streams.service.app import create_app
+    from streams.service.settings import SettingsError, load_settings
+    from streams.service.topics import TopicError, ensure_topics
+
+    logging.config.dictConfig(logging_config(args.loglevel))
+    log = logging.getLogger("flamewatch.worker")
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"flamewatch worker: {exc}", file=sys.stderr)
+        return 2
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(ensure_topics(settings))
+    except TopicError as exc:
+        print(f"flamewatch worker: {exc}", file=sys.stderr)
+        return 1
+
+    service = create_app(settings)
+    log.info(
+        "starting: app %s, broker %s, %s (+%s) -> %s, dead letters -> %s, %d partitions, "
+        "store %s, web %s",
+        settings.app_id, settings.broker, settings.comments_topic, settings.rekey_topic,
+        settings.alerts_topic, settings.dlq_topic, settings.partitions, settings.store,
+        f"http://{settings.web_host}:{settings.web_port}/flamewatch/stats/"
+        if settings.web_enabled else "off",
+    )
+    worker = faust.Worker(
+        service.app,
+        loop=loop,
+        quiet=True,
+        loglevel=args.loglevel.upper(),
+        logging_config=logging_config(args.loglevel),
+        redirect_stdouts=False,
+    )
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
