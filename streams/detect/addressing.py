@@ -3,6 +3,7 @@ quotes of earlier comments, alternation among flattened siblings)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 
@@ -13,12 +14,23 @@ _SHINGLE_WORD = re.compile(r"[a-z0-9']+")
 _MAX_SHINGLES = 12
 
 
+@functools.lru_cache(maxsize=65536)
+def _word_hash(word: str) -> int:
+    return zlib.crc32(word.encode())
+
+
+def _trigram_hashes(text: str) -> list[int]:
+    hs = [_word_hash(w) for w in _SHINGLE_WORD.findall(text.lower())]
+    return [
+        ((a * 1_000_003) ^ (b * 8191) ^ c) & 0xFFFFFFFF
+        for a, b, c in zip(hs, hs[1:], hs[2:], strict=False)
+    ]
+
+
 def shingles(text: str) -> tuple[int, ...]:
     """Content-sampled hashes of word triples: a quote of ~8+ words shares some with its source."""
-    ws = _SHINGLE_WORD.findall(text.lower())
     out: list[int] = []
-    for i in range(len(ws) - 2):
-        h = zlib.crc32(" ".join(ws[i : i + 3]).encode())
+    for h in _trigram_hashes(text):
         if h % 3 == 0 and h not in out:
             out.append(h)
             if len(out) >= _MAX_SHINGLES:
@@ -28,8 +40,13 @@ def shingles(text: str) -> tuple[int, ...]:
 
 def name_lookup(state: ThreadState, exclude: str) -> dict[str, str]:
     """Normalised name key -> author id for the thread's participants other than `exclude`."""
+    return _lookup(tuple(state.names.items()), exclude)
+
+
+@functools.lru_cache(maxsize=4096)
+def _lookup(names: tuple[tuple[str, str], ...], exclude: str) -> dict[str, str]:
     lookup: dict[str, str] = {}
-    for aid, name in state.names.items():
+    for aid, name in names:
         if aid == exclude:
             continue
         for key in name_keys(name):
@@ -67,8 +84,7 @@ def addressee_from_text(
 
 
 def _all_shingles(text: str) -> set[int]:
-    ws = _SHINGLE_WORD.findall(text.lower())
-    return {zlib.crc32(" ".join(ws[i : i + 3]).encode()) for i in range(len(ws) - 2)}
+    return set(_trigram_hashes(text))
 
 
 def addressee_from_tree(state: ThreadState, author: str, parent_id: str | None) -> str | None:

@@ -187,7 +187,6 @@ INSULT_NOUNS: dict[str, float] = {
         "joke": 0.7,
         "disgrace": 0.8,
         "embarrassment": 0.8,
-
         "armchair expert": 0.8,
         "armchair general": 0.8,
         "tin foil hatter": 0.9,

@@ -10,12 +10,13 @@ self-deprecation and friendly profanity.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from streams.detect import lexicon as lx
 from streams.detect.text import Prepared, leading_name, named_participants, prepare
+from streams.detect.trie import trie_pattern
 
 TargetKind = Literal["second", "third", "named", "none"]
 TARGET_PLACEHOLDER = "{target}"
@@ -54,9 +55,8 @@ class Scorer(Protocol):
 # compiled patterns
 
 
-def _alt(phrases: object) -> str:
-    items = sorted(phrases, key=len, reverse=True)  # type: ignore[call-overload]
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+").replace(r"\-", r"[\s-]?") for p in items)
+def _alt(phrases: Iterable[str]) -> str:
+    return trie_pattern(phrases)
 
 
 def _key(phrase: str) -> str:
@@ -121,20 +121,45 @@ _TOKEN = re.compile(r"[a-z0-9@][a-z0-9'\-*]*")
 _CONTRACTION = re.compile(r"^(.+?)('s|'re|'m|'ve|'d|'ll)$")
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _PROPER = re.compile(r"(?<=[a-z,;]\s)([A-Z][a-z]{2,})")
-_CUE_RE = re.compile(
-    "|".join(
-        p.pattern
-        for p in (
-            _INSULT_RE,
-            _IMPERATIVE_RE,
-            _CONDESCEND_RE,
-            _THIRD_RE,
-            _SARCASM_RE,
-            _PROFANITY_RE,
-            _ABSTRACT_RE,
-        )
-    )
+
+_KEY_TOKEN = re.compile(r"[a-z0-9']+")
+_STOP = frozenset(
+    ["you", "your", "you're", "yourself", "the", "a", "an", "is", "are", "have", "has", "no", "not", "don't", "can't", "what", "that", "this", "with", "for", "of", "to", "it", "and", "be", "he", "she", "his", "her", "him", "i", "i'm", "me", "my", "so", "do", "did", "does", "even", "just", "out", "up", "off", "on", "in", "at", "as", "like", "about", "from", "who", "why", "how", "too"]
 )
+
+
+def _keyword(phrase: str) -> str:
+    toks = _KEY_TOKEN.findall(phrase.replace("-", " "))
+    rare = [t for t in toks if t not in _STOP] or toks
+    return max(rare, key=len) if rare else phrase
+
+
+_KEYWORDS = frozenset(
+    _keyword(p)
+    for group in (
+        _INSULT_STRENGTH,
+        lx.IMPERATIVES,
+        lx.CONDESCENSION,
+        lx.THIRD_PERSON_PHRASES,
+        lx.SARCASM,
+        lx.PROFANITY,
+        _ABSTRACT,
+    )
+    for p in group
+)
+_SYMBOL_CUES = tuple(p for p in lx.SARCASM if not _KEY_TOKEN.search(p))
+
+
+def _has_cue(low: str) -> bool:
+    """Cheap prefilter: does any token of the text belong to any phrase's rarest word?"""
+    toks = set(_KEY_TOKEN.findall(low.replace("-", " ")))
+    if not _KEYWORDS.isdisjoint(toks):
+        return True
+    stems = {t[:-1] for t in toks if t.endswith("s")} | {t[:-2] for t in toks if t.endswith("es")}
+    if not _KEYWORDS.isdisjoint(stems):
+        return True
+    return any(c in low for c in _SYMBOL_CUES)
+
 
 _MIND_NOUNS = frozenset(
     [
@@ -325,7 +350,7 @@ class RuleScorer:
     def score_prepared(self, prepared: Prepared, participants: Mapping[str, str]) -> Score:
         own = prepared.own
         low = own.lower().replace("’", "'").replace("‘", "'")
-        if not _CUE_RE.search(low):
+        if not _has_cue(low):
             return ZERO if not prepared.quoted else Score(0.0, 0.0, "none", None, ())
         acc = _Acc()
         outsider_context = self._outsider_context(own, low, participants)

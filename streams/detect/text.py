@@ -5,6 +5,7 @@ Pure string functions, no state. The scorer only ever judges the replier's own w
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ _HEADER = re.compile(
     r"|(?:said|says|wrote|writes)\s*:)\s*$",
     re.IGNORECASE,
 )
+_HEADER_HINT = re.compile(r"\d|:\s*$")
 _QUOTED_SPAN = re.compile(
     r"“[^”\n]{1,600}”|„[^“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|«[^»\n]{1,600}»|‘[^’\n]{2,600}’(?!\w)"
 )
@@ -32,7 +34,8 @@ def norm_name(name: str) -> str:
     return _NORM.sub("", name.lower())
 
 
-def name_keys(display_name: str) -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def name_keys(display_name: str) -> frozenset[str]:
     """Normalised variants a display name is written as: full, and first word if distinctive."""
     keys = set()
     full = norm_name(display_name)
@@ -47,7 +50,7 @@ def name_keys(display_name: str) -> set[str]:
     stripped = full.rstrip("0123456789")
     if len(stripped) >= 4 and stripped != full:
         keys.add(stripped)
-    return keys
+    return frozenset(keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +85,7 @@ def prepare(text: str) -> Prepared:
             kept.append(QUOTE_MARK)
             i += 1
             continue
-        m = _HEADER.match(line) if len(line) < 90 else None
+        m = _HEADER.match(line) if len(line) < 90 and _HEADER_HINT.search(line) else None
         if m and i + 1 < n:
             headers.append(m.group("name").strip(" -–—:,"))
             # the copied comment runs to the next blank line (or one line if none follows)

@@ -1,0 +1,75 @@
+"""Core throughput without a broker: scoring + state update on synthetic threads.
+
+python -m streams.bench.core [N_COMMENTS] [N_THREADS]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from streams.bench.synthetic import synthetic_events
+from streams.detect import DetectConfig, RuleScorer, decode_state, encode_state, step
+from streams.detect.state import ThreadState
+
+
+def measure(n_comments: int = 100_000, n_threads: int = 2_000) -> dict[str, float]:
+    events = list(synthetic_events(n_comments, n_threads))
+    config = DetectConfig()
+    scorer = RuleScorer()
+
+    t = time.perf_counter()
+    for e in events:
+        scorer.score(e.text)
+    score_s = time.perf_counter() - t
+
+    states: dict[str, ThreadState] = {}
+    alerts = 0
+    t = time.perf_counter()
+    for e in events:
+        st, out = step(states.get(e.thread_id), e, config)
+        states[e.thread_id] = st
+        alerts += len(out)
+    step_s = time.perf_counter() - t
+
+    # the worker's path: state decoded from and encoded to bytes around every step
+    blobs: dict[str, bytes] = {}
+    t = time.perf_counter()
+    for e in events:
+        raw = blobs.get(e.thread_id)
+        st, _ = step(decode_state(raw) if raw else None, e, config)
+        blobs[e.thread_id] = encode_state(st)
+    codec_s = time.perf_counter() - t
+    sizes = [len(b) for b in blobs.values()]
+    return {
+        "comments": n_comments,
+        "threads": n_threads,
+        "alerts": alerts,
+        "score_only_per_s": n_comments / score_s,
+        "step_per_s": n_comments / step_s,
+        "step_with_state_codec_per_s": n_comments / codec_s,
+        "state_bytes_mean": sum(sizes) / len(sizes),
+        "state_bytes_max": max(sizes),
+    }
+
+
+def main() -> int:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2_000
+    r = measure(n, threads)
+    print(
+        f"core, one process, {r['comments']:.0f} comments over {r['threads']:.0f} threads "
+        f"({r['alerts']:.0f} alerts)"
+    )
+    print(f"  scoring only                 {r['score_only_per_s']:>10,.0f} comments/s")
+    print(f"  step (score + state update)  {r['step_per_s']:>10,.0f} comments/s")
+    print(f"  step + state decode/encode   {r['step_with_state_codec_per_s']:>10,.0f} comments/s")
+    print(
+        f"  state per thread             {r['state_bytes_mean']:>10,.0f} bytes mean, "
+        f"{r['state_bytes_max']:,.0f} max"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
