@@ -101,7 +101,7 @@ def synthetic_events(
             author = NAMES[a if len(comments) % 2 else b]
             other = NAMES[b if len(comments) % 2 else a]
             pool = ATTACKS if rng.random() < 0.5 else SARCASTIC
-            parent = comments[0][0]
+            parent: str | None = comments[0][0]
         else:
             author = rng.choice(NAMES)
             other = comments[-1][1] if comments else rng.choice(NAMES)
