@@ -73,11 +73,10 @@ async def handle_batch(
     by_offset = {(r.topic, r.partition, r.offset): e for r, e in zip(records, events, strict=True)}
     result = processor.process(records, table.get)
 
-    encode_state = processor.core.encode_state
-    for key, state in result.states.items():
+    for key, data in result.encoded.items():
         last = result.last_record[key]
         with _as_current(by_offset[(last.topic, last.partition, last.offset)]):
-            table[key] = encode_state(state)  # ONE changelog record per thread per batch
+            table[key] = data  # ONE changelog record per thread per batch
 
     pending: list[asyncio.Future[Any]] = []
     for key, value in result.rekeyed:
@@ -88,7 +87,7 @@ async def handle_batch(
         pending.append(outputs.dead_letters.send_soon(key=dkey, value=value, force=True))
     if pending:
         await asyncio.gather(*pending)
-    if result.states:
+    if result.encoded:
         # the changelog records were queued before the sends above; wait for them too
         await app.producer.flush()
     return result

@@ -13,6 +13,7 @@ Topology:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,17 @@ class Service:
         return {tp.partition for tp in actives if tp.topic in topics}
 
 
-def create_app(settings: Settings, *, core: Core | None = None) -> Service:
+def create_app(
+    settings: Settings,
+    *,
+    core: Core | None = None,
+    agent_factory: Callable[..., Any] = register_agent,
+) -> Service:
+    """The app with its topics, table, agent, timers and stats page.
+
+    `core` and `agent_factory` are for tests and benchmarks (defaults: streams.detect and the
+    batch agent).
+    """
     core = core or Core.default()
     config = settings.detect_config()
     data_dir = settings.data_dir or Path(f"{settings.app_id}-data")
@@ -106,6 +117,9 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Service:
         use_partitioner=True,
         help="Per-thread detection state (streams.detect encode_state bytes).",
     )
+    # Faust pauses the stream and logs a warning whenever more than 100 produced records wait
+    # in its buffer; one batch legitimately queues up to a changelog record per thread.
+    app.producer.buffer.max_messages = max(100, 2 * settings.batch_size + 100)
     stats = Stats()
     processor = BatchProcessor(config, settings.partitions, stats, core)
     expirer = Expirer(config, core, stats, settings.partitions)
@@ -113,7 +127,7 @@ def create_app(settings: Settings, *, core: Core | None = None) -> Service:
     def on_batch(result: BatchResult) -> None:
         expirer.observe(result.states)
 
-    agent = register_agent(
+    agent = agent_factory(
         app,
         source,
         table,

@@ -63,6 +63,8 @@ class Record:
 class BatchResult:
     states: dict[bytes, Any] = field(default_factory=dict)
     """thread key → its new state (one per thread touched)."""
+    encoded: dict[bytes, bytes] = field(default_factory=dict)
+    """thread key → encode_state(new state): the value of the one table write."""
     last_record: dict[bytes, Record] = field(default_factory=dict)
     """thread key → the last record applied to it (the table write's source event)."""
     alerts: list[tuple[bytes, bytes]] = field(default_factory=list)
@@ -83,12 +85,17 @@ class BatchProcessor:
         core: Core,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        cache_size: int = 10_000,
     ) -> None:
         self.config = config
         self.stats = stats
         self.core = core
         self.partition_of = PartitionCache(partitions)
         self.clock = clock
+        self.cache_size = cache_size
+        # thread key → (bytes last written, the state they encode): saves decoding a state
+        # this worker wrote itself. Checked against the stored bytes, so never stale.
+        self._decoded: dict[bytes, tuple[bytes, Any]] = {}
 
     def process(
         self, records: Sequence[Record], load: Callable[[bytes], bytes | None]
@@ -135,12 +142,26 @@ class BatchProcessor:
                     stamped = alert.model_copy(update={"detected_at": now})
                     out.alerts.append((key, encode_alert(stamped)))
                 stats.alerts += len(alerts)
+        encode = self.core.encode_state
+        for key, state in out.states.items():
+            out.encoded[key] = data = encode(state)
+            self._remember(key, data, state)
         return out
+
+    def _remember(self, key: bytes, data: bytes, state: Any) -> None:
+        cache = self._decoded
+        cache.pop(key, None)
+        if len(cache) >= self.cache_size:
+            del cache[next(iter(cache))]  # least recently written
+        cache[key] = (data, state)
 
     def _load(self, key: bytes, load: Callable[[bytes], bytes | None]) -> Any:
         stored = load(key)
         if stored is None:
             return None
+        cached = self._decoded.get(key)
+        if cached is not None and (cached[0] is stored or cached[0] == stored):
+            return cached[1]
         try:
             return self.core.decode_state(stored)
         except Exception:

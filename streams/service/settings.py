@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     session_timeout: PositiveSeconds = 30.0
     heartbeat_interval: PositiveSeconds = 3.0
-    batch_size: Annotated[int, Field(ge=1, le=100_000)] = 500
+    batch_size: Annotated[int, Field(ge=1, le=100_000)] = 1000
     """Events taken from the stream at once (one table write per thread per batch)."""
     batch_window: PositiveSeconds = 0.1
     """Longest wait (seconds) for a batch to fill before it is processed anyway."""
