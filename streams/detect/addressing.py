@@ -110,13 +110,17 @@ def addressee_from_tree(state: ThreadState, author: str, parent_id: str | None) 
 
 
 def third_person_target(state: ThreadState, author: str, addressee: str | None) -> str | None:
-    """Whom 'he/she' most likely means: the person the addressee is arguing with, else the
-    most recently active participant other than the author and the addressee."""
+    """Whom 'he/she' most likely means: the author's own recent opponent, else the person the
+    addressee was answering, else the most recently active other participant."""
+    recs = list(state.comments.values())
+    for rec in reversed(recs):
+        if rec.author_id == author and rec.addressee not in (None, author, addressee):
+            return rec.addressee
     if addressee is not None:
-        for rec in reversed(list(state.comments.values())):
+        for rec in reversed(recs):
             if rec.author_id == addressee and rec.addressee not in (None, author, addressee):
                 return rec.addressee
-    for rec in reversed(list(state.comments.values())):
+    for rec in reversed(recs):
         if rec.author_id not in (author, addressee):
             return rec.author_id
     return None

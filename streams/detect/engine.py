@@ -104,11 +104,12 @@ def _apply(
         addressee = addressee_from_tree(state, author, event.parent_id)
     if addressee is None and existing is not None:
         addressee = existing.addressee
-    score = (
-        scorer.score_batch([ScoreInput(event.text, lookup)])[0]
-        if scorer is not _DEFAULT_SCORER
-        else _DEFAULT_SCORER.score_prepared(prepared, lookup)
-    )
+    parent = state.comments.get(event.parent_id) if event.parent_id else None
+    context_outsider = parent.outsider if parent is not None else False
+    if scorer is _DEFAULT_SCORER:
+        score = _DEFAULT_SCORER.score_prepared(prepared, lookup, context_outsider)
+    else:
+        score = scorer.score_batch([ScoreInput(event.text, lookup, context_outsider)])[0]
     target = _resolve_target(state, author, addressee, score.target, score.named_target)
     rec = CommentRec(
         comment_id=event.comment_id,
@@ -124,6 +125,7 @@ def _apply(
         hostility=score.hostility,
         reasons=_fill(score.reasons, target),
         shingles=shingles(prepared.own),
+        outsider=score.outsider,
     )
     comments = dict(state.comments)
     comments[rec.comment_id] = rec
@@ -189,6 +191,7 @@ def _relink_orphans(comments: dict[str, CommentRec], parent: CommentRec) -> list
             rec.hostility,
             tuple(r.replace("someone", target) if target else r for r in rec.reasons),
             rec.shingles,
+            rec.outsider,
         )
         comments[cid] = fixed
         out.append(fixed)

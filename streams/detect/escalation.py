@@ -29,6 +29,11 @@ def exchange(comments: dict[str, CommentRec], a: str, b: str) -> list[CommentRec
     ]
 
 
+def _hot(rec: CommentRec, config: DetectConfig) -> bool:
+    """Heat between the participants: hostility that is not about outsiders."""
+    return rec.hostility >= config.heat_threshold and not rec.outsider
+
+
 def _is_attack(rec: CommentRec, on: str, config: DetectConfig) -> bool:
     return rec.attack >= config.attack_threshold and rec.target == on
 
@@ -72,25 +77,19 @@ def evaluate(
             reasons.append(f"{offender} keeps attacking {partner}: {by_offender} attacks")
         else:
             severity = "personal_attack"
-    elif trigger.hostility >= config.heat_threshold and by_offender == 0 and by_partner == 0:
+    elif _hot(trigger, config) and by_offender == 0 and by_partner == 0:
         recent = turns[-config.heated_min_turns :]
-        authors = {t.author_id for t in recent}
-        hot = [t for t in recent if t.hostility >= config.heat_threshold]
-        earlier = [t.hostility for t in recent[:-1]]
-        rising = not earlier or trigger.hostility >= sum(earlier) / len(earlier)
-        if (
-            len(recent) >= config.heated_min_turns
-            and len(authors) == 2
-            and len(hot) >= 2
-            and rising
-        ):
+        last_two = recent[-2:]
+        both_hot = len(last_two) == 2 and all(_hot(t, config) for t in last_two)
+        alternating = len({t.author_id for t in last_two}) == 2
+        if len(recent) >= config.heated_min_turns and both_hot and alternating:
             severity = "heated"
             score = trigger.hostility
             trend = " -> ".join(f"{t.hostility:.2f}" for t in recent)
             reasons.append(
                 f"{len(turns)} turns between {offender} and {partner} getting hotter ({trend})"
             )
-            for t in hot:
+            for t in last_two:
                 reasons.extend(t.reasons[:1])
     if severity is None:
         return []

@@ -27,6 +27,8 @@ class ScoreInput:
     text: str
     participants: Mapping[str, str] = field(default_factory=dict)
     """Normalised name key -> author id, for the thread's other participants."""
+    context_outsider: bool = False
+    """The comment being answered talks about outsiders: a bare 'What a clown.' is about them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +44,13 @@ class Score:
     """Author id when target == 'named'."""
     reasons: tuple[str, ...]
     """Rules and spans that fired; '{target}' stands for the resolved target."""
+    outsider: bool = False
+    """The comment talks about people outside the conversation (politicians, companies...)."""
 
 
 ZERO = Score(0.0, 0.0, "none", None, ())
+_ZERO_OUTSIDER = Score(0.0, 0.0, "none", None, (), True)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|u|ya)\b")
 
 
 class Scorer(Protocol):
@@ -124,7 +130,62 @@ _PROPER = re.compile(r"(?<=[a-z,;]\s)([A-Z][a-z]{2,})")
 
 _KEY_TOKEN = re.compile(r"[a-z0-9']+")
 _STOP = frozenset(
-    ["you", "your", "you're", "yourself", "the", "a", "an", "is", "are", "have", "has", "no", "not", "don't", "can't", "what", "that", "this", "with", "for", "of", "to", "it", "and", "be", "he", "she", "his", "her", "him", "i", "i'm", "me", "my", "so", "do", "did", "does", "even", "just", "out", "up", "off", "on", "in", "at", "as", "like", "about", "from", "who", "why", "how", "too"]
+    [
+        "you",
+        "your",
+        "you're",
+        "yourself",
+        "the",
+        "a",
+        "an",
+        "is",
+        "are",
+        "have",
+        "has",
+        "no",
+        "not",
+        "don't",
+        "can't",
+        "what",
+        "that",
+        "this",
+        "with",
+        "for",
+        "of",
+        "to",
+        "it",
+        "and",
+        "be",
+        "he",
+        "she",
+        "his",
+        "her",
+        "him",
+        "i",
+        "i'm",
+        "me",
+        "my",
+        "so",
+        "do",
+        "did",
+        "does",
+        "even",
+        "just",
+        "out",
+        "up",
+        "off",
+        "on",
+        "in",
+        "at",
+        "as",
+        "like",
+        "about",
+        "from",
+        "who",
+        "why",
+        "how",
+        "too",
+    ]
 )
 
 
@@ -333,6 +394,44 @@ def _noisy_or(ws: Sequence[float]) -> float:
     return 1.0 - p
 
 
+_YOU_ARE_END = re.compile(r"(?:\s+[a-z\-]+){0,2}\s+you(?:'re|\s+are|\s+were)\s*(?:[.!?,;]|$)")
+_NEG_COPULAS = frozenset(("isn't", "aren't", "wasn't", "weren't", "ain't"))
+_ARTICLES = frozenset(("a", "an", "such", "the"))
+_NOT_ADJ = frozenset(
+    "is are was were be been being am of to in on at for with who which that and or but i you "
+    "he she it we they me him her them my your his their our not has have had do does did will "
+    "would can could should think know said called 're 's 'm 've 'd 'll no than from by about "
+    "like as if so when what".split()
+)
+_NOT_ADVERB = frozenset(
+    "only family reply july italy fly ally belly holy early daily weekly likely friendly lonely "
+    "elderly costly jolly rally tally apply supply rely lovely ugly".split()
+)
+
+
+def _skip_modifiers(left: list[str], noun: bool) -> int:
+    """Index of the first token left of an insult that is not a modifier ('such a complete')."""
+    i = len(left) - 1
+    # "a known crank", "the most crashing bore": adjectives back to the article
+    for k in range(i, max(-1, i - 4), -1):
+        if left[k] in _ARTICLES:
+            if all(tok.isalpha() and tok not in _NOT_ADJ for tok in left[k + 1 :]):
+                i = k - 1
+            break
+    while i >= 0:
+        tok = left[i]
+        if (
+            tok in _MOD
+            or tok in _INSULT_STRENGTH
+            or (tok.endswith("ly") and len(tok) > 4 and tok not in _NOT_ADVERB)
+            or (not noun and tok in ("this", "that", "too", "so"))
+        ):
+            i -= 1
+            continue
+        break
+    return i
+
+
 def _negated(tokens: Sequence[str]) -> bool:
     return any(t in lx.NEGATORS or t.endswith("n't") for t in tokens)
 
@@ -341,29 +440,40 @@ class RuleScorer:
     """Fast, explainable rules. Deterministic; no I/O; ~tens of microseconds per comment."""
 
     def score_batch(self, items: Sequence[ScoreInput]) -> list[Score]:
-        return [self.score(it.text, it.participants) for it in items]
+        return [self.score(it.text, it.participants, it.context_outsider) for it in items]
 
-    def score(self, text: str, participants: Mapping[str, str] | None = None) -> Score:
+    def score(
+        self,
+        text: str,
+        participants: Mapping[str, str] | None = None,
+        context_outsider: bool = False,
+    ) -> Score:
         prepared = prepare(text)
-        return self.score_prepared(prepared, participants or {})
+        return self.score_prepared(prepared, participants or {}, context_outsider)
 
-    def score_prepared(self, prepared: Prepared, participants: Mapping[str, str]) -> Score:
+    def score_prepared(
+        self, prepared: Prepared, participants: Mapping[str, str], context_outsider: bool = False
+    ) -> Score:
         own = prepared.own
         low = own.lower().replace("’", "'").replace("‘", "'")
+        own_outsider = self._outsider_context(own, low, participants)
         if not _has_cue(low):
-            return ZERO if not prepared.quoted else Score(0.0, 0.0, "none", None, ())
+            return _ZERO_OUTSIDER if own_outsider else ZERO
         acc = _Acc()
-        outsider_context = self._outsider_context(own, low, participants)
         named: list[str] = []
         if participants:
             lookup = dict(participants)
             lead = leading_name(own, lookup)
             named = [a for a in named_participants(own, lookup) if a != lead]
+            if lead is not None or named_participants(own, lookup, include_vocative=True):
+                context_outsider = False  # talking to a participant about the conversation
+        second = bool(_SECOND_PERSON.search(low))
+        outsider_context = (own_outsider or (context_outsider and not second)) and not named
         for sent in _SENT_SPLIT.split(low):
             if sent.strip():
                 self._sentence(sent, acc, participants, outsider_context)
         self._comment_level(own, low, acc)
-        return self._combine(acc, named)
+        return self._combine(acc, named, second, own_outsider)
 
     # -- per sentence ------------------------------------------------------------------
 
@@ -437,18 +547,40 @@ class RuleScorer:
         word = m.group(0)
         base = _key(word)
         strength = _INSULT_STRENGTH.get(base)
+        stem = base
         if strength is None:
             for suffix in ("es", "s"):
                 if base.endswith(suffix) and _key(base[: -len(suffix)]) in _INSULT_STRENGTH:
-                    strength = _INSULT_STRENGTH[_key(base[: -len(suffix)])]
+                    stem = _key(base[: -len(suffix)])
+                    strength = _INSULT_STRENGTH[stem]
                     break
         if strength is None:
             return
+        noun = stem in _NOUN_KEYS
         left = _tokens(sent[: m.start()])
-        i = len(left) - 1
-        while i >= 0 and (left[i] in _MOD or left[i] in _INSULT_STRENGTH):
-            i -= 1
-        between = left[i + 1 :]
+        right = _tokens(sent[m.end() : m.end() + 40])[:4]
+        # "spoken like the clueless dinosaur you are"
+        if "you" in right[:3] and not nonassert and _YOU_ARE_END.match(sent, m.end()):
+            acc.attack(
+                0.85 * strength,
+                "second",
+                None,
+                f"'the {word} you are' said to {TARGET_PLACEHOLDER}",
+            )
+            return
+        i = _skip_modifiers(left, noun)
+        if noun and i >= 1 and left[i] == "'s" and not (set(left[i + 1 :]) & _ARTICLES):
+            # possessive, not a copula: "you're a developer's stooge"
+            i = _skip_modifiers(left[: i - 1], noun)
+        skipped = left[i + 1 :]
+        between = skipped
+        # a simile: "..., like a playground bully"
+        simile = "like" in skipped and i >= 0 and "you" in left[: i + 1]
+        if simile and not _negated(left[: i + 1]):
+            acc.attack(
+                0.75 * strength, "second", None, f"likened to a '{word}': {TARGET_PLACEHOLDER}"
+            )
+            return
         if i < 0:
             words_in_sentence = len(_tokens(sent))
             if words_in_sentence <= 4 and not outsider_context and not nonassert:
@@ -462,12 +594,23 @@ class RuleScorer:
                 acc.hot(0.35 * strength + 0.1, f"insult '{word}'")
             return
         t = left[i]
+        if t not in lx.SECOND and noun:
+            # vocative with adjectives: "you tedious prick", "you selfish cow"
+            for k in range(i - 1, max(-1, i - 3), -1):
+                if left[k] in lx.SECOND and all(
+                    tok.isalpha() and tok not in _NOT_ADJ for tok in left[k + 1 : i + 1]
+                ):
+                    i, t, between = k, left[k], left[k + 1 :]
+                    break
         if t in lx.SECOND:
             prev = left[i - 1] if i > 0 else ""
             if prev in lx.CALL_VERBS:
                 self._called(left[: i - 1], "second", word, strength, acc, outsider_context)
                 return
-            if nonassert or _negated(between) or _negated(left[max(0, i - 3) : i]):
+            before = left[max(0, i - 3) : i]
+            if "if" in before:
+                before = []  # "if you weren't such a fool" still calls you one
+            if nonassert or _negated(between) or _negated(before):
                 acc.hot(0.1, f"negated insult '{word}'")
                 return
             acc.attack(
@@ -488,18 +631,32 @@ class RuleScorer:
                 0.6 * strength, "second", None, f"'your {word} ...' aimed at {TARGET_PLACEHOLDER}"
             )
             return
-        if t in lx.COPULAS:
+        if (
+            i > 0
+            and left[i - 1] in ("is", "was", "are", "were")
+            and (t in ("he", "she") or t in participants)
+        ):
+            # inverted: "is heenan73 completely unhinged?", "is he stupid?"
+            negated = nonassert or _negated(left[max(0, i - 4) : i])
+            self._predicate(
+                left, i, t, word, strength, negated, acc, participants, outsider_context
+            )
+            return
+        if t in lx.COPULAS or t in _NEG_COPULAS:
             j = i
             while j >= 0 and (left[j] in lx.COPULAS or left[j] in _MOD or _negated([left[j]])):
                 j -= 1
             negated = _negated(left[j + 1 : i + 1]) or nonassert
+            if "if" in left[max(0, j - 2) : j]:
+                negated = nonassert  # "if you weren't such a fool" still calls you one
             if j < 0:
                 # "Be a man", "Being this thick must hurt"
                 acc.hot(0.3 * strength, f"insult '{word}'")
                 return
             subj = left[j]
             if not negated and j > 0:
-                negated = _negated(left[max(0, j - 3) : j])
+                before = left[max(0, j - 3) : j]
+                negated = _negated(before) and "if" not in before
             self._predicate(
                 left, j, subj, word, strength, negated, acc, participants, outsider_context
             )
@@ -550,7 +707,7 @@ class RuleScorer:
             in ("guy", "bloke", "poster", "commenter", "one", "person", "chap", "fella", "troll")
             and (j > 0 and left[j - 1] in ("this", "that", "the"))
         ):
-            if outsider_context:
+            if outsider_context and not word.startswith("troll"):
                 acc.hot(0.5 * strength + 0.15, f"insult '{word}' about an outsider")
                 return
             acc.attack(
@@ -655,9 +812,9 @@ class RuleScorer:
         if "!!" in own or "?!" in own:
             acc.hot(0.1, "exclamations")
 
-    def _combine(self, acc: _Acc, named: list[str]) -> Score:
+    def _combine(self, acc: _Acc, named: list[str], second: bool, outsider: bool) -> Score:
         if not acc.attacks and not acc.heat:
-            return ZERO
+            return _ZERO_OUTSIDER if outsider else ZERO
         attack = _noisy_or([a[0] for a in acc.attacks]) if acc.attacks else 0.0
         hostility = max(attack, _noisy_or(acc.heat + [a[0] * 0.9 for a in acc.attacks]))
         reasons: list[str] = []
@@ -666,7 +823,7 @@ class RuleScorer:
         if acc.attacks:
             best = max(acc.attacks, key=lambda a: a[0])
             kind, named_target = best[1], best[2]
-            if kind == "third" and len(named) == 1:
+            if len(named) == 1 and (kind == "third" or (kind == "second" and not second)):
                 kind, named_target = "named", named[0]
             seen: set[str] = set()
             for a in sorted(acc.attacks, key=lambda a: -a[0]):
@@ -682,6 +839,7 @@ class RuleScorer:
             kind,
             named_target,
             tuple(reasons[:6]),
+            outsider,
         )
 
 

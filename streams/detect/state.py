@@ -31,6 +31,8 @@ class CommentRec:
     reasons: tuple[str, ...]
     shingles: tuple[int, ...] = ()
     """Sampled hashes of word triples, to recognise later quotes of this comment."""
+    outsider: bool = False
+    """The comment talks about people outside the conversation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ def encode_state(state: ThreadState) -> bytes:
             r.hostility,
             list(r.reasons),
             list(r.shingles),
+            int(r.outsider),
         ]
         for r in state.comments.values()
     ]
@@ -103,6 +106,7 @@ def decode_state(data: bytes) -> ThreadState:
             r[10],
             tuple(r[11]),
             tuple(r[12]),
+            bool(r[13]),
         )
         for r in recs
     }

@@ -22,7 +22,7 @@ _HEADER = re.compile(
 )
 _HEADER_HINT = re.compile(r"\d|:\s*$")
 _QUOTED_SPAN = re.compile(
-    r"“[^”\n]{1,600}”|„[^“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|«[^»\n]{1,600}»|‘[^’\n]{2,600}’(?!\w)"
+    r"“[^”\n]{1,600}”|„[^“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|«[^»\n]{1,600}»|‘[^’\n]{2,600}’(?!\w)|(?<![\w'])'[^'\n]{2,200}'(?![\w'])"
 )
 _MENTION = re.compile(r"@([A-Za-z0-9_.\-]{2,40})")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'’\-]*")
@@ -105,7 +105,7 @@ def prepare(text: str) -> Prepared:
         kept.append(line)
         i += 1
     own = "\n".join(kept)
-    if '"' in own or "“" in own or "‘" in own or "«" in own or "„" in own:
+    if '"' in own or "“" in own or "‘" in own or "«" in own or "„" in own or "'" in own:
         spans = _QUOTED_SPAN.findall(own)
         if spans:
             quoted.extend(s[1:-1] for s in spans)
@@ -118,37 +118,65 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+_INTERJECTIONS = frozenset(
+    "sorry thanks thank cheers hi hello hey oh ah well ok okay look listen yes no nope yeah yep "
+    "mate dear to and but so right honestly seriously lol ha haha wow".split()
+)
+_VOCATIVE_END = re.compile(r"^\s*[,:;!?.–—-]")
+
+
 def leading_name(own: str, lookup: dict[str, str]) -> str | None:
-    """The participant a reply opens with: 'Dave – you…', 'Sam H Are you…', '@sam …'.
+    """The participant a reply opens with: 'Dave – you…', 'Sam H Are you…', '@sam …',
+    also after an interjection: 'Sorry Maria.', 'Thanks Sarah,'.
 
     `lookup` maps normalised name keys to author ids. Returns an author id or None.
     """
-    head = own.lstrip(" \t\n¶@").split("\n", 1)[0][:60]
-    toks = _WORD.findall(head)[:3]
-    if not toks:
-        return None
-    # longest match first: 'Sam H' before 'Sam'
-    for k in (3, 2, 1):
-        if len(toks) >= k:
-            key = norm_name("".join(toks[:k]))
-            if key in lookup:
-                return lookup[key]
+    head = own.lstrip(" \t\n¶@").split("\n", 1)[0][:80]
+    toks = _WORD.findall(head)[:5]
+    start = 0
+    while start < 2 and start < len(toks) and toks[start].lower() in _INTERJECTIONS:
+        start += 1
+    for offset in dict.fromkeys((0, start)):
+        rest = toks[offset : offset + 3]
+        # longest match first: 'Sam H' before 'Sam'
+        for k in (3, 2, 1):
+            if len(rest) >= k:
+                key = norm_name("".join(rest[:k]))
+                if key in lookup:
+                    return lookup[key]
     return None
 
 
-def named_participants(own: str, lookup: dict[str, str]) -> list[str]:
-    """Participants named anywhere in the own words (capitalised or @), in order of mention."""
+def named_participants(
+    own: str, lookup: dict[str, str], include_vocative: bool = False
+) -> list[str]:
+    """Participants named in the own words (capitalised, or a lower-case full name), in order
+    of mention, leaving out names used to address someone ('…, Maggie.', 'Maria, don't…')."""
     found: list[str] = []
-    toks = _WORD.findall(own)
+    matches = list(_WORD.finditer(own))
+    toks = [m.group(0) for m in matches]
     for idx, tok in enumerate(toks):
-        if not tok[:1].isupper() and not tok[:1].isdigit():
-            continue
+        lower = not tok[:1].isupper() and not tok[:1].isdigit()
         for k in (2, 1):
+            if lower and k == 1:
+                continue  # a lower-case single word is too often an ordinary word
             if idx + k <= len(toks):
                 key = norm_name("".join(toks[idx : idx + k]))
                 aid = lookup.get(key)
                 if aid is not None:
-                    if aid not in found:
+                    end = matches[idx + k - 1].end()
+                    vocative = _vocative(own, matches[idx].start(), end)
+                    if (include_vocative or not vocative) and aid not in found:
                         found.append(aid)
                     break
     return found
+
+
+def _vocative(own: str, start: int, end: int) -> bool:
+    """A name set off by punctuation at a sentence edge is someone addressed, not discussed."""
+    before = own[max(0, start - 3) : start].strip()
+    after = own[end : end + 2]
+    at_sentence_start = not before or before[-1:] in ".!?\n¶" or before.lower() in _INTERJECTIONS
+    if at_sentence_start and _VOCATIVE_END.match(after):
+        return True
+    return before.endswith(",") and (not after.strip() or after.strip()[:1] in ".!?")

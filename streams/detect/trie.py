@@ -10,7 +10,7 @@ _END = ""
 
 def _escape(ch: str) -> str:
     if ch == " ":
-        return r"\s+"
+        return r"[\s-]+"
     if ch == "-":
         return r"[\s-]?"
     return re.escape(ch)

@@ -19,6 +19,8 @@ class Expected:
     target: str | None
     by_comment_id: str | None
     note: str = ""
+    optional: bool = False
+    """Allowed (an early warning) but not required."""
 
 
 @dataclass(slots=True)
@@ -44,7 +46,7 @@ class ThreadResult:
     def passed(self) -> bool:
         if self.case.expect_no_alerts:
             return not self.alerts
-        return all(a is not None for _, a in self.matched)
+        return all(a is not None or e.optional for e, a in self.matched)
 
 
 def load_thread(path: Path) -> ThreadCase:
@@ -65,6 +67,7 @@ def load_thread(path: Path) -> ThreadCase:
             e.get("target_author_id"),
             e.get("by_comment_id"),
             e.get("note", ""),
+            bool(e.get("optional", False)),
         )
         for e in spec.get("expected", [])
     ]
@@ -91,7 +94,11 @@ def evaluate_thread(case: ThreadCase, config: DetectConfig) -> ThreadResult:
         limit = position.get(exp.by_comment_id or "", len(case.events))
         found = None
         for alert in alerts:
-            if alert.alert_id in used or alert.severity != exp.severity:
+            # an escalation raised by an attack also reports that attack
+            implied = exp.severity == "personal_attack" and alert.severity == "escalation"
+            if alert.severity != exp.severity and not implied:
+                continue
+            if alert.alert_id in used and not implied:
                 continue
             if exp.offender and alert.offender_author_id != exp.offender:
                 continue
@@ -101,7 +108,7 @@ def evaluate_thread(case: ThreadCase, config: DetectConfig) -> ThreadResult:
                 continue
             found = alert
             break
-        if found is not None:
+        if found is not None and found.severity == exp.severity:
             used.add(found.alert_id)
         matched.append((exp, found))
     extra = [a for a in alerts if a.alert_id not in used]
