@@ -40,6 +40,7 @@ class Service:
     app: faust.App
     settings: Settings
     table: TableT
+    outputs: Outputs
     stats: Stats
     processor: BatchProcessor
     expirer: Expirer
@@ -137,7 +138,7 @@ def create_app(
         batch_window=settings.batch_window,
         on_batch=on_batch,
     )
-    service = Service(app, settings, table, stats, processor, expirer, agent)
+    service = Service(app, settings, table, outputs, stats, processor, expirer, agent)
     _add_timers(service)
     _add_web_page(service)
     _add_rebalance_logging(service)
