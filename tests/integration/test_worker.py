@@ -1,0 +1,219 @@
+"""The worker end to end on a real broker: `python -m streams worker` subprocesses, real topics.
+
+Alerts must equal `flamewatch score` on the same input (same ids, same order per thread, same
+content but `detected_at`), through a SIGKILL, across two workers, and with garbage mixed in.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from streams.brokers import RunningBroker
+from tests.integration.service_support import (
+    Deployment,
+    build_dataset,
+    offline_alerts,
+    per_thread,
+    produce,
+    run,
+    wait_until,
+    write_jsonl,
+)
+
+
+@pytest.fixture
+def deployment(broker: RunningBroker, tmp_path: Path) -> Iterator[Deployment]:
+    dep = Deployment(broker, tmp_path)
+    try:
+        yield dep
+    finally:
+        for worker in dep.workers:
+            worker.kill()
+
+
+def assert_same_alerts(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
+    got_by_thread, want_by_thread = per_thread(got), per_thread(expected)
+    assert sorted(got_by_thread) == sorted(want_by_thread)
+    for thread, want in want_by_thread.items():
+        have = got_by_thread[thread]
+        assert [a["alert_id"] for a in have] == [a["alert_id"] for a in want], thread
+        assert have == want, thread
+
+
+def test_alerts_equal_offline_score(deployment: Deployment, tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "threads.jsonl", build_dataset(copies=2))
+    expected = offline_alerts(data, deployment.env)
+    assert len({a["thread_id"] for a in expected}) >= 4  # several threads do alert
+
+    deployment.create_topics()
+    worker = deployment.start_worker()
+    began = time.monotonic()
+    deployment.replay(data)
+    deployment.wait_for_records(deployment.settings.alerts_topic, len(expected))
+    comments = sum(1 for _ in data.read_bytes().splitlines())
+    wait_until(lambda: worker.totals().get("processed") == comments, 30,
+               "every comment processed", deployment.logs)
+    print(f"\n{comments} comments -> {len(expected)} alerts in {time.monotonic() - began:.1f}s")
+    assert worker.stop() == 0
+
+    alerts = deployment.alerts()
+    assert_same_alerts(alerts, expected)
+    for alert in alerts:  # re-stamped with the publish time, not the trigger's event time
+        assert alert["detected_at"] != alert["event_time"]
+    assert worker.totals() == {
+        "processed": comments, "alerts": len(expected), "dead_lettered": 0, "rekeyed": 0,
+    }
+
+
+def test_sigkill_and_restart_loses_no_alert(deployment: Deployment, tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "threads.jsonl", build_dataset(copies=30))
+    expected = offline_alerts(data, deployment.env)
+    expected_ids = {a["alert_id"] for a in expected}
+    alerts_topic = deployment.settings.alerts_topic
+
+    deployment.create_topics()
+    first = deployment.start_worker("first")
+    deployment.replay(data)
+    # kill it in the middle: some alerts out, not all
+    deployment.wait_for_records(alerts_topic, len(expected) // 3)
+    first.kill()
+    before = deployment.count(alerts_topic)
+    assert before < len(expected), "the worker finished before it could be killed"
+
+    second = deployment.start_worker("second")
+
+    def complete() -> bool:
+        return {a["alert_id"] for a in deployment.alerts()} >= expected_ids
+
+    wait_until(complete, 120, "every expected alert id", deployment.logs)
+    time.sleep(1.0)  # let anything else in flight arrive, to count duplicates honestly
+    assert second.stop() == 0
+
+    alerts = deployment.alerts()
+    ids = Counter(a["alert_id"] for a in alerts)
+    duplicates = sum(n - 1 for n in ids.values())
+    print(f"\nSIGKILL after {before}/{len(expected)} alerts; after restart "
+          f"{len(alerts)} alerts on the topic, {duplicates} duplicate(s)")
+    assert set(ids) == expected_ids
+    # Apart from duplicates, each thread's alerts keep the offline order.
+    deduped: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for alert in alerts:
+        if alert["alert_id"] not in seen:
+            seen.add(alert["alert_id"])
+            deduped.append(alert)
+    assert_same_alerts(deduped, expected)
+
+
+def test_two_workers_split_partitions(deployment: Deployment, tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "threads.jsonl", build_dataset(copies=8))
+    expected = offline_alerts(data, deployment.env)
+    comments = sum(1 for _ in data.read_bytes().splitlines())
+
+    deployment.create_topics()
+    a = deployment.start_worker("a")
+    deployment.wait_for_assignment([a])
+    b = deployment.start_worker("b")
+    deployment.wait_for_assignment([a, b])
+    print(f"\npartitions: a={sorted(a.partitions() or ())} b={sorted(b.partitions() or ())}")
+
+    deployment.replay(data)
+    deployment.wait_for_records(deployment.settings.alerts_topic, len(expected))
+    wait_until(
+        lambda: a.totals().get("processed", 0) + b.totals().get("processed", 0) >= comments,
+        30, "every comment processed", deployment.logs,
+    )
+    assert a.stop() == 0
+    assert b.stop() == 0
+
+    totals_a, totals_b = a.totals(), b.totals()
+    print(f"a processed {totals_a['processed']}, b processed {totals_b['processed']}")
+    assert totals_a["processed"] > 0 and totals_b["processed"] > 0
+    assert totals_a["processed"] + totals_b["processed"] == comments
+    assert_same_alerts(deployment.alerts(), expected)
+
+
+def _comment(thread: str, n: int, **over: Any) -> dict[str, Any]:
+    doc = {
+        "comment_id": f"{thread}:bad{n}", "thread_id": thread, "author_id": "u-x",
+        "text": "hello", "created_at": "2024-05-01T10:00:00Z",
+    }
+    doc.update(over)
+    return doc
+
+
+def test_malformed_messages_go_to_the_dlq(deployment: Deployment, tmp_path: Path) -> None:
+    docs = build_dataset(copies=2)
+    threads = sorted({d["thread_id"] for d in docs})
+    # Two whole threads arrive on the wrong key: one keyed by something else, one unkeyed (on a
+    # fixed partition, so their order survives); the worker must rekey them before the state.
+    wrong_key, no_key = threads[0], threads[1]
+    data = write_jsonl(tmp_path / "threads.jsonl", docs)
+    expected = offline_alerts(data, deployment.env)
+
+    bad: list[tuple[bytes | None, bytes | None, str]] = [
+        (b"t", b"{not json", "invalid_json"),
+        (b"t", b"", "invalid_json"),
+        (b"t", None, "invalid_json"),  # a tombstone
+        (None, b"\xff\xfe binary", "invalid_json"),
+        (b"t", b"[1, 2, 3]", "schema_error"),
+        (b"t", orjson.dumps({"thread_id": "t", "text": "no ids"}), "schema_error"),
+        (b"t", orjson.dumps(_comment("t", 1, event_type="exploded")), "schema_error"),
+        (b"t", orjson.dumps(_comment("t", 2, text="x" * 50_001)), "oversize_text"),
+        (b"t", orjson.dumps(_comment("t", 3, created_at="2024-05-01T10:00:00")), "bad_timestamp"),
+        (b"t", orjson.dumps(_comment("t", 4, created_at="yesterday")), "bad_timestamp"),
+    ]
+    records: list[tuple[bytes | None, bytes | None, int | None]] = []
+    every = max(1, len(docs) // len(bad))
+    rekeyed = 0
+    for i, doc in enumerate(docs):
+        if i % every == 0 and i // every < len(bad):
+            key, value, _ = bad[i // every]
+            records.append((key, value, None))
+        tid = doc["thread_id"]
+        if tid == wrong_key:
+            records.append((b"not-the-thread", orjson.dumps(doc), None))
+            rekeyed += 1
+        elif tid == no_key:
+            records.append((None, orjson.dumps(doc), 0))
+            rekeyed += 1
+        else:
+            records.append((tid.encode(), orjson.dumps(doc), None))
+    assert rekeyed > 0
+
+    settings = deployment.settings
+    deployment.create_topics()
+    worker = deployment.start_worker()
+    run(lambda: produce(deployment.broker.bootstrap, settings.comments_topic, records))
+    deployment.wait_for_records(settings.dlq_topic, len(bad))
+    deployment.wait_for_records(settings.alerts_topic, len(expected))
+    wait_until(lambda: worker.totals().get("processed") == len(docs), 30,
+               "every valid comment processed", deployment.logs)
+    assert worker.stop() == 0
+
+    dead = [orjson.loads(r.value) for r in deployment.read(settings.dlq_topic)]
+    assert len(dead) == len(bad)
+    def b64(data: bytes | None) -> str | None:
+        return base64.b64encode(data).decode() if data is not None else None
+
+    assert Counter((d["raw_b64"], d["key_b64"], d["reason"]) for d in dead) == Counter(
+        (b64(value or b""), b64(key), reason) for key, value, reason in bad
+    )
+    for record in dead:
+        assert record["topic"] == settings.comments_topic
+        assert record["offset"] >= 0 and 0 <= record["partition"] < settings.partitions
+        assert record["message_timestamp"] is not None
+        assert record["detail"]
+    assert_same_alerts(deployment.alerts(), expected)
+    assert worker.totals() == {
+        "processed": len(docs), "alerts": len(expected), "dead_lettered": len(bad),
+        "rekeyed": rekeyed,
+    }
