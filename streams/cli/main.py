@@ -15,6 +15,8 @@ COMMANDS: tuple[str, ...] = (
     "streams.cli.worker",
     "streams.cli.replay",
     "streams.cli.alerts",
+    "streams.cli.bench",
+    "streams.cli.demo",
 )
 
 
