@@ -114,8 +114,11 @@ def third_person_target(state: ThreadState, author: str, addressee: str | None) 
     addressee was answering, else the most recently active other participant."""
     recs = list(state.comments.values())
     for rec in reversed(recs):
-        if rec.author_id == author and rec.addressee not in (None, author, addressee):
-            return rec.addressee
+        if rec.author_id != author:
+            continue
+        for candidate in (rec.target, rec.addressee):
+            if candidate not in (None, author, addressee):
+                return candidate
     if addressee is not None:
         for rec in reversed(recs):
             if rec.author_id == addressee and rec.addressee not in (None, author, addressee):

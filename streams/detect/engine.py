@@ -126,6 +126,7 @@ def _apply(
         reasons=_fill(score.reasons, target),
         shingles=shingles(prepared.own),
         outsider=score.outsider,
+        peer_heat=score.peer_heat,
     )
     comments = dict(state.comments)
     comments[rec.comment_id] = rec
@@ -192,6 +193,7 @@ def _relink_orphans(comments: dict[str, CommentRec], parent: CommentRec) -> list
             tuple(r.replace("someone", target) if target else r for r in rec.reasons),
             rec.shingles,
             rec.outsider,
+            rec.peer_heat,
         )
         comments[cid] = fixed
         out.append(fixed)

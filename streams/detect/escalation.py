@@ -31,7 +31,7 @@ def exchange(comments: dict[str, CommentRec], a: str, b: str) -> list[CommentRec
 
 def _hot(rec: CommentRec, config: DetectConfig) -> bool:
     """Heat between the participants: hostility that is not about outsiders."""
-    return rec.hostility >= config.heat_threshold and not rec.outsider
+    return rec.peer_heat >= config.heat_threshold
 
 
 def _is_attack(rec: CommentRec, on: str, config: DetectConfig) -> bool:

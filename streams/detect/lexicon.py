@@ -1434,8 +1434,6 @@ CONDESCENSION.update(
         "pretend to understand": 0.55,
         "pretending to know": 0.55,
         "never kicked a ball": 0.5,
-        "know-nothing": 0.85,
-        "know nothing": 0.5,
         "i suppose you": 0.35,
         ", pet": 0.4,
         "sunshine": 0.35,
@@ -1447,4 +1445,169 @@ OUTSIDERS = OUTSIDERS | frozenset(
     "ministers chairman spokesman spokesperson lords peers governor governors regulator "
     "ofwat ofsted ofgem network rail railways airline airlines landlord council's "
     "government's minister's he'll".split()
+)
+
+# Person-describing adjectives and nouns, broadly: most attacks name a trait, not a swear word.
+_NEG_TRAITS_STRONG = (
+    "gormless witless brainless mindless spineless gutless feckless hopeless useless clueless "
+    "boorish loutish oafish thuggish yobbish uncouth crass illiterate innumerate uneducated "
+    "bigoted blinkered rabid frothing deranged demented unhinged delusional brainwashed "
+    "indoctrinated dense thick retarded inbred senile contemptible despicable loathsome "
+    "repulsive revolting disgusting scummy malicious malevolent heartless callous cold-hearted "
+    "hate-filled twisted warped perverted deceitful mendacious crooked untrustworthy shameless "
+    "disgraceful half-witted dim-witted slow-witted feeble-minded muddle-headed woolly-headed "
+    "empty-headed airheaded bird-brained scatterbrained hare-brained harebrained addle-brained "
+    "pea-brained knuckle-dragging mouth-breathing jumped-up toffee-nosed semi-literate puerile "
+    "self-obsessed self-absorbed self-important holier-than-thou sanctimonious insufferable "
+    "pitiful vindictive manipulative two-faced smarmy sleazy weaselly lily-livered cowardly "
+    "narcissistic egotistical conceited supercilious"
+)
+_NEG_TRAITS_MILD = (
+    "stubborn crabby grumpy cantankerous curmudgeonly preachy pompous stuck-up snooty sniffy "
+    "patronising patronizing condescending pampered coddled mollycoddled sheltered joyless "
+    "humourless humorless sour sour-faced bitter petty spiteful nasty vile odious sly devious "
+    "shifty slippery oily greasy seedy creepy tactless graceless classless tasteless charmless "
+    "vulgar coarse uncultured parochial small-minded narrow-minded closed-minded dogmatic "
+    "fanatical hysterical shrill whiny whingeing whingy moaning needy clingy attention-seeking "
+    "lame lazy idle bone-idle workshy greedy grasping money-grabbing sneering snide smug "
+    "arrogant vain big-headed pretentious prissy prudish haughty snobby snobbish entitled "
+    "ungrateful unbearable intolerable exhausting tiresome tedious dreary dim dopey dozy dippy "
+    "ditzy daft dotty batty barmy crackers bonkers potty loopy nutty paranoid gullible "
+    "credulous obtuse backward doddering decrepit washed-up past-it irrelevant worthless "
+    "grubby filthy rancid toxic poisonous venomous evil wicked cruel mean-spirited "
+    "hateful sick dishonest lying corrupt fraudulent sneaky hypocritical rude obnoxious "
+    "abrasive belligerent argumentative quarrelsome tetchy touchy thin-skinned oversensitive "
+    "irrational incoherent inarticulate snotty bratty mardy stroppy chippy gobby lippy mouthy "
+    "sulky petulant childish infantile juvenile immature babyish crabbit miserable"
+)
+_DEROGATORY_NOUNS = (
+    "mule fossil prig prude townie bumpkin oik yob lout brute ogre gremlin gargoyle harpy shrew "
+    "harridan hag crone battleaxe fishwife busybody curtain-twitcher nosey-parker killjoy "
+    "wet-blanket party-pooper spoilsport misery-guts sourpuss grouch grump curmudgeon "
+    "doom-monger fearmonger scaremonger rumourmonger conspiracist flat-earther truther "
+    "huckster shyster swindler spiv fraudster cheat blagger bluffer drip wimp wuss weed "
+    "weakling sissy nag pest freeloader sponger scrounger layabout waster slacker deadbeat bum "
+    "slob lump clod jackass patsy sucker mug divvy headcase basket-case maniac madman gammon "
+    "know-all smart-alec smart-arse clever-clogs wiseguy poseur quisling sellout lackey "
+    "lickspittle brown-noser yes-man mouthpiece old-bag old-fool old-git windbag wind-bag "
+    "dumbass smartass jobsworth gobshite nonentity nobody-special has-been also-ran "
+    "one-trick-pony broken-record keyboard-warrior armchair-expert grievance-factory know-nothing"
+)
+INSULT_ADJS.update(dict.fromkeys(_NEG_TRAITS_STRONG.split(), 0.85))
+for _w in _NEG_TRAITS_MILD.split():
+    INSULT_ADJS.setdefault(_w, 0.65)
+for _w in _DEROGATORY_NOUNS.split():
+    INSULT_NOUNS.setdefault(_w.replace("-", " ") if _w.count("-") > 1 else _w, 0.8)
+
+# Insult nouns recognised by their shape: shitbag, birdbrain, nitwit, scaremonger, dickwad...
+INSULT_SUFFIXES = (
+    "bag",
+    "bags",
+    "brain",
+    "brains",
+    "wit",
+    "wits",
+    "tard",
+    "tards",
+    "monger",
+    "mongers",
+    "wipe",
+    "wipes",
+    "wad",
+    "wads",
+    "stain",
+    "stains",
+    "head",
+    "heads",
+)
+NOT_INSULT_SUFFIXED = frozenset(
+    "ahead forehead overhead figurehead letterhead bulkhead spearhead warhead masthead "
+    "headhead godhead maidenhead arrowhead bridgehead fountainhead trailhead railhead "
+    "wellhead printhead showerhead bedhead sleepyhead towhead redhead blackhead whitehead "
+    "skinhead beachhead bonehead subhead hothead egghead figureheads forehead's heads "
+    "handbag handbags airbag airbags teabag teabags sandbag sandbags mailbag bumbag bin-bag "
+    "beanbag gasbag moneybag moneybags ragbag ragbags carrier-bag windbag saddlebag schoolbag "
+    "outwit outwits tidewipe brains headwipe baby-wipe stain bloodstain bloodstains wad".split()
+)
+
+CONDESCENSION.update(
+    {
+        # the crayons family: explaining it as to a small child
+        "finger paints": 0.75,
+        "finger paint": 0.7,
+        "puppet show": 0.6,
+        "colouring book": 0.7,
+        "coloring book": 0.7,
+        "picture book": 0.6,
+        "a children's": 0.5,
+        "sounding the words out": 0.8,
+        "sound the words out": 0.8,
+        "sounding it out": 0.7,
+        "use your words": 0.7,
+        "leave the thinking to": 0.75,
+        "let the grown-ups": 0.75,
+        "grown-ups are talking": 0.8,
+        "out of the pram": 0.7,
+        "in a huff": 0.4,
+        "stomping off": 0.45,
+        "flounce": 0.5,
+        "deep breaths": 0.45,
+        "calm down": 0.35,
+        "you'll feel better": 0.4,
+        "have a lie down": 0.55,
+        "have a sit-down": 0.45,
+        "take a breath": 0.35,
+        "nice cup of tea": 0.3,
+        "the brains of a": 0.85,
+        "the brain of a": 0.85,
+        "the intelligence of a": 0.85,
+        "the iq of a": 0.85,
+        "the attention span of a": 0.8,
+        "the personality of a": 0.75,
+        "the charm of a": 0.7,
+        "the memory of a goldfish": 0.7,
+        "the manners of a": 0.7,
+        "as useful as a": 0.6,
+        "as much use as a": 0.65,
+        "as thick as": 0.75,
+        "as dim as": 0.8,
+        "as dense as": 0.75,
+        "as shallow as": 0.55,
+        "as sharp as a": 0.6,
+        "no business": 0.35,
+        "real joy to": 0.5,
+        "a joy to live": 0.55,
+        # condescending vocatives
+        ", honey": 0.45,
+        ", petal": 0.5,
+        "petal.": 0.45,
+        ", pet.": 0.45,
+        "aw, pet": 0.5,
+        ", sweetie": 0.55,
+        ", sweetheart": 0.5,
+        ", darling": 0.4,
+        ", princess": 0.55,
+        ", buttercup": 0.55,
+        ", champ": 0.45,
+        ", sport": 0.4,
+        ", sunshine": 0.45,
+        ", snowflake": 0.7,
+        ", love.": 0.35,
+        ", love,": 0.35,
+        ", dear.": 0.4,
+        ", dearie": 0.5,
+        "that's precious": 0.4,
+        "how precious": 0.45,
+        "adorable": 0.4,
+    }
+)
+
+# Mild insults friends throw at each other when pleased for them ("you jammy git!").
+FRIENDLY_VOCATIVES = frozenset(
+    "git bastard sod devil beggar bugger rascal swine sausage muppet plonker legend jammy "
+    "lucky dog".split()
+)
+FRIENDLY_CUES = frozenset(
+    "fantastic brilliant legend congrats congratulations amazing awesome lovely jealous envious "
+    "lucky jammy cheers haha hahaha pint beers beer superb stunning gorgeous beautiful".split()
 )

@@ -18,7 +18,7 @@ from streams.detect import lexicon as lx
 from streams.detect.text import Prepared, leading_name, named_participants, prepare
 from streams.detect.trie import trie_pattern
 
-TargetKind = Literal["second", "third", "named", "none"]
+TargetKind = Literal["second", "third", "named", "none", "bare"]
 TARGET_PLACEHOLDER = "{target}"
 
 
@@ -46,10 +46,13 @@ class Score:
     """Rules and spans that fired; '{target}' stands for the resolved target."""
     outsider: bool = False
     """The comment talks about people outside the conversation (politicians, companies...)."""
+    peer_heat: float = 0.0
+    """0-1: the part of the hostility aimed at participants (outsiders left out)."""
 
 
 ZERO = Score(0.0, 0.0, "none", None, ())
 _ZERO_OUTSIDER = Score(0.0, 0.0, "none", None, (), True)
+_THIRD_PRONOUN = re.compile(r"\b(?:he|she|him|her|he's|she's)\b")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|u|ya)\b")
 
 
@@ -377,12 +380,16 @@ class _Acc:
     attacks: list[tuple[float, TargetKind, str | None, str]] = field(default_factory=list)
     heat: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    outsider_heat: list[float] = field(default_factory=list)
+    friendly: bool = False
+    """The comment is pleased for someone: mild vocative insults are banter."""
 
     def attack(self, w: float, kind: TargetKind, named: str | None, reason: str) -> None:
         self.attacks.append((w, kind, named, reason))
 
-    def hot(self, w: float, reason: str | None = None) -> None:
-        self.heat.append(w)
+    def hot(self, w: float, reason: str | None = None, outsider: bool = False) -> None:
+        """Heat; `outsider` when it is aimed at people outside the conversation."""
+        (self.outsider_heat if outsider else self.heat).append(w)
         if reason and len(self.notes) < 6:
             self.notes.append(reason)
 
@@ -395,6 +402,9 @@ def _noisy_or(ws: Sequence[float]) -> float:
 
 
 _YOU_ARE_END = re.compile(r"(?:\s+[a-z\-]+){0,2}\s+you(?:'re|\s+are|\s+were)\s*(?:[.!?,;]|$)")
+_MORPH_RE = re.compile(
+    r"\b[a-z]+(?:" + "|".join(sorted(lx.INSULT_SUFFIXES, key=len, reverse=True)) + r")\b"
+)
 _NEG_COPULAS = frozenset(("isn't", "aren't", "wasn't", "weren't", "ain't"))
 _ARTICLES = frozenset(("a", "an", "such", "the"))
 _NOT_ADJ = frozenset(
@@ -409,13 +419,18 @@ _NOT_ADVERB = frozenset(
 )
 
 
+def _adjectival(tok: str) -> bool:
+    """Could be an adjective in a noun phrase ('holier-than-thou', 'crabby', 'old')."""
+    return tok.replace("-", "").isalpha() and tok not in _NOT_ADJ
+
+
 def _skip_modifiers(left: list[str], noun: bool) -> int:
     """Index of the first token left of an insult that is not a modifier ('such a complete')."""
     i = len(left) - 1
     # "a known crank", "the most crashing bore": adjectives back to the article
     for k in range(i, max(-1, i - 4), -1):
         if left[k] in _ARTICLES:
-            if all(tok.isalpha() and tok not in _NOT_ADJ for tok in left[k + 1 :]):
+            if all(_adjectival(tok) for tok in left[k + 1 :]):
                 i = k - 1
             break
     while i >= 0:
@@ -459,7 +474,7 @@ class RuleScorer:
         own_outsider = self._outsider_context(own, low, participants)
         if not _has_cue(low):
             return _ZERO_OUTSIDER if own_outsider else ZERO
-        acc = _Acc()
+        acc = _Acc(friendly=not lx.FRIENDLY_CUES.isdisjoint(_KEY_TOKEN.findall(low)))
         named: list[str] = []
         if participants:
             lookup = dict(participants)
@@ -473,7 +488,7 @@ class RuleScorer:
             if sent.strip():
                 self._sentence(sent, acc, participants, outsider_context)
         self._comment_level(own, low, acc)
-        return self._combine(acc, named, second, own_outsider)
+        return self._combine(acc, named, second, own_outsider, low)
 
     # -- per sentence ------------------------------------------------------------------
 
@@ -487,6 +502,12 @@ class RuleScorer:
         for m in _INSULT_RE.finditer(sent):
             nonassert = bool(_NONASSERT.search(sent, 0, m.start()))
             self._insult(sent, m, acc, participants, outsider_context, nonassert)
+        for m in _MORPH_RE.finditer(sent):
+            shaped = m.group(0)
+            if shaped in lx.NOT_INSULT_SUFFIXED or shaped in _INSULT_STRENGTH or len(shaped) < 6:
+                continue
+            nonassert = bool(_NONASSERT.search(sent, 0, m.start()))
+            self._insult(sent, m, acc, participants, outsider_context, nonassert, 0.85)
         for m in _ABSTRACT_RE.finditer(sent):
             w = _ABSTRACT[_key(m.group("w"))]
             if _negated(_tokens(sent[: m.start()])[-4:]) or _NONASSERT.search(sent, 0, m.start()):
@@ -520,7 +541,7 @@ class RuleScorer:
                 continue
             w = lx.THIRD_PERSON_PHRASES[_key(m.group(0))]
             if outsider_context and "troll" not in m.group(0) and "feed" not in m.group(0):
-                acc.hot(w * 0.6, f"hostility '{m.group(0)}' at an outsider")
+                acc.hot(w * 0.6, f"hostility '{m.group(0)}' at an outsider", outsider=True)
                 continue
             acc.attack(w, "third", None, f"'{m.group(0)}' said about {TARGET_PLACEHOLDER}")
         for m in _SARCASM_RE.finditer(sent):
@@ -533,7 +554,7 @@ class RuleScorer:
                     0.05, f"friendly profanity '{m.group(0)} {after[0] if after else ''}'".strip()
                 )
             else:
-                acc.hot(0.3, f"profanity '{m.group(0)}'")
+                acc.hot(0.3, f"profanity '{m.group(0)}'", outsider=outsider_context)
 
     def _insult(
         self,
@@ -543,10 +564,11 @@ class RuleScorer:
         participants: Mapping[str, str],
         outsider_context: bool,
         nonassert: bool,
+        shaped: float | None = None,
     ) -> None:
         word = m.group(0)
         base = _key(word)
-        strength = _INSULT_STRENGTH.get(base)
+        strength = _INSULT_STRENGTH.get(base) if shaped is None else shaped
         stem = base
         if strength is None:
             for suffix in ("es", "s"):
@@ -556,7 +578,7 @@ class RuleScorer:
                     break
         if strength is None:
             return
-        noun = stem in _NOUN_KEYS
+        noun = stem in _NOUN_KEYS or shaped is not None
         left = _tokens(sent[: m.start()])
         right = _tokens(sent[m.end() : m.end() + 40])[:4]
         # "spoken like the clueless dinosaur you are"
@@ -581,12 +603,17 @@ class RuleScorer:
                 0.75 * strength, "second", None, f"likened to a '{word}': {TARGET_PLACEHOLDER}"
             )
             return
+        if i >= 0 and all(_adjectival(t) for t in left) and len(left) <= 2 and noun:
+            i = -1  # a bare noun phrase: "Curtain-twitching busybody."
         if i < 0:
             words_in_sentence = len(_tokens(sent))
-            if words_in_sentence <= 4 and not outsider_context and not nonassert:
+            plural = noun and (
+                base != stem or (base.endswith("s") and base[:-1] in _INSULT_STRENGTH)
+            )
+            if words_in_sentence <= 4 and not outsider_context and not nonassert and not plural:
                 acc.attack(
                     0.7 * strength,
-                    "second",
+                    "bare",
                     None,
                     f"insult '{word}' thrown at {TARGET_PLACEHOLDER}",
                 )
@@ -597,9 +624,7 @@ class RuleScorer:
         if t not in lx.SECOND and noun:
             # vocative with adjectives: "you tedious prick", "you selfish cow"
             for k in range(i - 1, max(-1, i - 3), -1):
-                if left[k] in lx.SECOND and all(
-                    tok.isalpha() and tok not in _NOT_ADJ for tok in left[k + 1 : i + 1]
-                ):
+                if left[k] in lx.SECOND and all(_adjectival(t) for t in left[k + 1 : i + 1]):
                     i, t, between = k, left[k], left[k + 1 :]
                     break
         if t in lx.SECOND:
@@ -612,6 +637,10 @@ class RuleScorer:
                 before = []  # "if you weren't such a fool" still calls you one
             if nonassert or _negated(between) or _negated(before):
                 acc.hot(0.1, f"negated insult '{word}'")
+                return
+            vocative = not between or all(_adjectival(t) for t in between)
+            if vocative and stem in lx.FRIENDLY_VOCATIVES and acc.friendly:
+                acc.hot(0.1, f"friendly banter '{word}'")
                 return
             acc.attack(
                 0.9 * strength, "second", None, f"insult '{word}' addressed to {TARGET_PLACEHOLDER}"
@@ -708,7 +737,7 @@ class RuleScorer:
             and (j > 0 and left[j - 1] in ("this", "that", "the"))
         ):
             if outsider_context and not word.startswith("troll"):
-                acc.hot(0.5 * strength + 0.15, f"insult '{word}' about an outsider")
+                acc.hot(0.5 * strength + 0.15, f"insult '{word}' about an outsider", outsider=True)
                 return
             acc.attack(
                 0.85 * strength,
@@ -732,7 +761,11 @@ class RuleScorer:
         outsider = (
             "at outsiders" if (subj in lx.OUTSIDERS or subj in lx.PLURAL_OTHER) else "at others"
         )
-        acc.hot(0.5 * strength + 0.15, f"insult '{word}' {outsider} ({subj})")
+        acc.hot(
+            0.5 * strength + 0.15,
+            f"insult '{word}' {outsider} ({subj})",
+            outsider=outsider == "at outsiders",
+        )
 
     def _called(
         self,
@@ -767,7 +800,7 @@ class RuleScorer:
         )
         if subj == "i" and not _negated(before[-4:]):
             if obj == "third" and outsider_context:
-                acc.hot(0.5 * strength, f"insult '{word}' about an outsider")
+                acc.hot(0.5 * strength, f"insult '{word}' about an outsider", outsider=True)
                 return
             acc.attack(0.85 * strength, obj, None, f"calls {TARGET_PLACEHOLDER} '{word}'")
             return
@@ -812,17 +845,24 @@ class RuleScorer:
         if "!!" in own or "?!" in own:
             acc.hot(0.1, "exclamations")
 
-    def _combine(self, acc: _Acc, named: list[str], second: bool, outsider: bool) -> Score:
-        if not acc.attacks and not acc.heat:
+    def _combine(
+        self, acc: _Acc, named: list[str], second: bool, outsider: bool, low: str
+    ) -> Score:
+        if not acc.attacks and not acc.heat and not acc.outsider_heat:
             return _ZERO_OUTSIDER if outsider else ZERO
         attack = _noisy_or([a[0] for a in acc.attacks]) if acc.attacks else 0.0
-        hostility = max(attack, _noisy_or(acc.heat + [a[0] * 0.9 for a in acc.attacks]))
+        peer = _noisy_or(acc.heat + [a[0] * 0.9 for a in acc.attacks])
+        hostility = max(attack, _noisy_or([peer, *acc.outsider_heat]))
+        peer_heat = max(attack, peer)
         reasons: list[str] = []
         kind: TargetKind = "none"
         named_target: str | None = None
         if acc.attacks:
             best = max(acc.attacks, key=lambda a: a[0])
             kind, named_target = best[1], best[2]
+            if kind == "bare":
+                # "What a useless prat. He's made the country a laughing stock."
+                kind = "third" if not second and _THIRD_PRONOUN.search(low) else "second"
             if len(named) == 1 and (kind == "third" or (kind == "second" and not second)):
                 kind, named_target = "named", named[0]
             seen: set[str] = set()
@@ -840,6 +880,7 @@ class RuleScorer:
             named_target,
             tuple(reasons[:6]),
             outsider,
+            round(min(peer_heat, 0.99), 3),
         )
 
 

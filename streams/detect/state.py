@@ -33,6 +33,8 @@ class CommentRec:
     """Sampled hashes of word triples, to recognise later quotes of this comment."""
     outsider: bool = False
     """The comment talks about people outside the conversation."""
+    peer_heat: float = 0.0
+    """Hostility aimed at participants (outsider-directed heat left out)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ def encode_state(state: ThreadState) -> bytes:
             list(r.reasons),
             list(r.shingles),
             int(r.outsider),
+            r.peer_heat,
         ]
         for r in state.comments.values()
     ]
@@ -107,6 +110,7 @@ def decode_state(data: bytes) -> ThreadState:
             tuple(r[11]),
             tuple(r[12]),
             bool(r[13]),
+            r[14],
         )
         for r in recs
     }

@@ -100,9 +100,13 @@ def evaluate_thread(case: ThreadCase, config: DetectConfig) -> ThreadResult:
                 continue
             if alert.alert_id in used and not implied:
                 continue
-            if exp.offender and alert.offender_author_id != exp.offender:
+            pair = {exp.offender, exp.target}
+            # an escalation of the pair, still in its cooldown, already covers a retaliation
+            covered = implied and set(alert.participants) == pair
+            if exp.offender and alert.offender_author_id != exp.offender and not covered:
                 continue
-            if exp.target and exp.severity != "heated" and alert.target_author_id != exp.target:
+            wrong_target = exp.target and alert.target_author_id != exp.target
+            if exp.severity != "heated" and wrong_target and not covered:
                 continue
             if position.get(alert.trigger_comment_id, 0) > limit:
                 continue
