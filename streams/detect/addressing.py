@@ -11,7 +11,7 @@ from streams.detect.state import CommentRec, ThreadState
 from streams.detect.text import Prepared, leading_name, name_keys, norm_name
 
 _SHINGLE_WORD = re.compile(r"[a-z0-9']+")
-_MAX_SHINGLES = 12
+_MAX_SHINGLES = 8
 
 
 @functools.lru_cache(maxsize=65536)
@@ -31,6 +31,7 @@ def shingles(text: str) -> tuple[int, ...]:
     """Content-sampled hashes of word triples: a quote of ~8+ words shares some with its source."""
     out: list[int] = []
     for h in _trigram_hashes(text):
+        h &= 0xFFFF
         if h % 3 == 0 and h not in out:
             out.append(h)
             if len(out) >= _MAX_SHINGLES:
@@ -84,7 +85,7 @@ def addressee_from_text(
 
 
 def _all_shingles(text: str) -> set[int]:
-    return set(_trigram_hashes(text))
+    return {h & 0xFFFF for h in _trigram_hashes(text)}
 
 
 def addressee_from_tree(state: ThreadState, author: str, parent_id: str | None) -> str | None:
@@ -96,13 +97,17 @@ def addressee_from_tree(state: ThreadState, author: str, parent_id: str | None) 
         return None
     prev: CommentRec | None = None
     self_in_run = False
-    for rec in state.comments.values():
+    for rec in reversed(state.comments.values()):
         if rec.parent_id != parent_id:
             continue
         if rec.author_id == author:
             self_in_run = True
-        else:
+            if prev is not None:
+                break
+        elif prev is None:
             prev = rec
+            if self_in_run:
+                break
     alternating = prev is not None and prev.author_id != parent.author_id
     if alternating and (parent.author_id == author or self_in_run or prev.addressee == author):  # type: ignore[union-attr]
         return prev.author_id  # type: ignore[union-attr]

@@ -46,7 +46,7 @@ def step(
     ts = event.created_at.timestamp()
     if state is None or state.thread_id != event.thread_id:
         state = ThreadState(thread_id=event.thread_id)
-    elif state.comments or state.seen:
+    elif state.comments or state.gone:
         if ts < state.last_ts - config.inactivity_seconds:
             return state, []  # older than the retention horizon: cannot be judged any more
         if ts - state.last_ts > config.inactivity_seconds:
@@ -60,7 +60,7 @@ def step(
         if (ts, h) <= (existing.edit_ts, existing.text_hash):
             return state, []
         return _apply(state, event, ts, config, scorer or _DEFAULT_SCORER, existing)
-    if event.comment_id in state.seen:
+    if existing is not None or event.comment_id in state.gone:
         return state, []
     return _apply(state, event, ts, config, scorer or _DEFAULT_SCORER, None)
 
@@ -70,12 +70,12 @@ def _delete(state: ThreadState, event: CommentEvent, ts: float) -> ThreadState:
     if event.comment_id in comments:
         comments = dict(comments)
         del comments[event.comment_id]
-    seen = state.seen
-    if event.comment_id not in seen:
-        seen = dict(seen)
-        seen[event.comment_id] = None
+    gone = state.gone
+    if event.comment_id not in gone:
+        gone = dict(gone)
+        gone[event.comment_id] = None
     return ThreadState(
-        state.thread_id, max(state.last_ts, ts), comments, state.names, seen, state.alerted
+        state.thread_id, max(state.last_ts, ts), comments, state.names, gone, state.alerted
     )
 
 
@@ -94,7 +94,7 @@ def _apply(
     while len(names) > config.max_participants:
         del names[next(iter(names))]
     state = ThreadState(
-        state.thread_id, state.last_ts, state.comments, names, state.seen, state.alerted
+        state.thread_id, state.last_ts, state.comments, names, state.gone, state.alerted
     )
 
     prepared = prepare(event.text)
@@ -130,21 +130,28 @@ def _apply(
     )
     comments = dict(state.comments)
     comments[rec.comment_id] = rec
-    seen = dict(state.seen)
-    seen[rec.comment_id] = None
     relinked = _relink_orphans(comments, rec)
-    while len(comments) > config.max_comments:
-        del comments[next(iter(comments))]
-    while len(seen) > 4 * config.max_comments:
-        del seen[next(iter(seen))]
-    alerted = dict(state.alerted)
-    alerts = evaluate(state.thread_id, comments, alerted, rec, config)
-    for orphan in relinked:
-        if orphan.comment_id in comments:
-            alerts.extend(evaluate(state.thread_id, comments, alerted, orphan, config))
-    while len(alerted) > config.max_participants:
-        del alerted[next(iter(alerted))]
-    new = ThreadState(state.thread_id, max(state.last_ts, ts), comments, names, seen, alerted)
+    gone = state.gone
+    if len(comments) > config.max_comments:
+        gone = dict(gone)
+        while len(comments) > config.max_comments:
+            oldest = next(iter(comments))
+            del comments[oldest]
+            gone[oldest] = None
+        while len(gone) > 3 * config.max_comments:
+            del gone[next(iter(gone))]
+    alerts: list[Alert] = []
+    alerted = state.alerted
+    hot = rec.attack >= config.attack_threshold or rec.peer_heat >= config.heat_threshold
+    if hot or relinked:
+        alerted = dict(alerted)
+        alerts = evaluate(state.thread_id, comments, alerted, rec, config)
+        for orphan in relinked:
+            if orphan.comment_id in comments:
+                alerts.extend(evaluate(state.thread_id, comments, alerted, orphan, config))
+        while len(alerted) > config.max_participants:
+            del alerted[next(iter(alerted))]
+    new = ThreadState(state.thread_id, max(state.last_ts, ts), comments, names, gone, alerted)
     return new, alerts
 
 

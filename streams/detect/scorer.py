@@ -132,75 +132,38 @@ _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _PROPER = re.compile(r"(?<=[a-z,;]\s)([A-Z][a-z]{2,})")
 
 _KEY_TOKEN = re.compile(r"[a-z0-9']+")
+# Common words: never chosen as the key of a phrase when a rarer word is there.
 _STOP = frozenset(
-    [
-        "you",
-        "your",
-        "you're",
-        "yourself",
-        "the",
-        "a",
-        "an",
-        "is",
-        "are",
-        "have",
-        "has",
-        "no",
-        "not",
-        "don't",
-        "can't",
-        "what",
-        "that",
-        "this",
-        "with",
-        "for",
-        "of",
-        "to",
-        "it",
-        "and",
-        "be",
-        "he",
-        "she",
-        "his",
-        "her",
-        "him",
-        "i",
-        "i'm",
-        "me",
-        "my",
-        "so",
-        "do",
-        "did",
-        "does",
-        "even",
-        "just",
-        "out",
-        "up",
-        "off",
-        "on",
-        "in",
-        "at",
-        "as",
-        "like",
-        "about",
-        "from",
-        "who",
-        "why",
-        "how",
-        "too",
-    ]
+    "you your you're yourself the a an is are have has no not don't can't what that this with "
+    "for of to it and be he she his her him i i'm me my so do did does even just out up off on "
+    "in at as like about from who why how too think something last useful say says said more "
+    "been good question know time make get go see people way thing things really want well one "
+    "would could should much many never ever every still back long little right new old first "
+    "same other only also very any all some here there when where which while before after again "
+    "down over under into thanks nice try read reading look put take give keep let seem seems "
+    "tell told talk talking words word point life help because though true sure real doing done "
+    "made going gone come came trying whole rest always nothing anything everyone someone anyone "
+    "nobody day days year man woman work place part post comment mind head brain brains we they "
+    "them our their was were will if or but then than now can cannot".split()
 )
 
 
-def _keyword(phrase: str) -> str:
-    toks = _KEY_TOKEN.findall(phrase.replace("-", " "))
-    rare = [t for t in toks if t not in _STOP] or toks
-    return max(rare, key=len) if rare else phrase
+def _phrase_tokens(text: str) -> set[str]:
+    """Tokens of a phrase or a text, with contractions also by their first part."""
+    toks = set(_KEY_TOKEN.findall(text.replace("-", " ")))
+    toks.update(t.split("'", 1)[0] for t in list(toks) if "'" in t)
+    toks.discard("")
+    return toks
 
 
-_KEYWORDS = frozenset(
-    _keyword(p)
-    for group in (
+def _keyword(req: frozenset[str]) -> str:
+    rare = [t for t in req if t not in _STOP] or list(req)
+    return max(sorted(rare), key=len)
+
+
+def _build_index() -> dict[str, list[frozenset[str]]]:
+    index: dict[str, list[frozenset[str]]] = {}
+    groups = (
         _INSULT_STRENGTH,
         lx.IMPERATIVES,
         lx.CONDESCENSION,
@@ -209,19 +172,36 @@ _KEYWORDS = frozenset(
         lx.PROFANITY,
         _ABSTRACT,
     )
-    for p in group
-)
+    for group in groups:
+        for phrase in group:
+            req = frozenset(_phrase_tokens(phrase))
+            if req:
+                index.setdefault(_keyword(req), []).append(req)
+    return index
+
+
+_PHRASE_INDEX = _build_index()
+_PHRASE_KEYS = frozenset(_PHRASE_INDEX)
 _SYMBOL_CUES = tuple(p for p in lx.SARCASM if not _KEY_TOKEN.search(p))
 
 
-def _has_cue(low: str) -> bool:
-    """Cheap prefilter: does any token of the text belong to any phrase's rarest word?"""
-    toks = set(_KEY_TOKEN.findall(low.replace("-", " ")))
-    if not _KEYWORDS.isdisjoint(toks):
-        return True
-    stems = {t[:-1] for t in toks if t.endswith("s")} | {t[:-2] for t in toks if t.endswith("es")}
-    if not _KEYWORDS.isdisjoint(stems):
-        return True
+def _text_tokens(low: str) -> set[str]:
+    toks = _phrase_tokens(low)
+    toks.update(
+        [t[:-1] for t in toks if t.endswith("s")] + [t[:-2] for t in toks if t.endswith("es")]
+    )
+    return toks
+
+
+def _has_cue(low: str, toks: set[str]) -> bool:
+    """Cheap prefilter: is every word of some phrase in the text (or a suffixed insult)?"""
+    for kw in toks & _PHRASE_KEYS:
+        for req in _PHRASE_INDEX[kw]:
+            if req <= toks:
+                return True
+    for m in _MORPH_RE.finditer(low):
+        if m.group(0) not in lx.NOT_INSULT_SUFFIXED and len(m.group(0)) >= 6:
+            return True
     return any(c in low for c in _SYMBOL_CUES)
 
 
@@ -471,8 +451,9 @@ class RuleScorer:
     ) -> Score:
         own = prepared.own
         low = own.lower().replace("’", "'").replace("‘", "'")
-        own_outsider = self._outsider_context(own, low, participants)
-        if not _has_cue(low):
+        toks = _text_tokens(low)
+        own_outsider = self._outsider_context(own, toks, participants)
+        if not _has_cue(low, toks):
             return _ZERO_OUTSIDER if own_outsider else ZERO
         acc = _Acc(friendly=not lx.FRIENDLY_CUES.isdisjoint(_KEY_TOKEN.findall(low)))
         named: list[str] = []
@@ -829,9 +810,8 @@ class RuleScorer:
 
     # -- whole comment -----------------------------------------------------------------
 
-    def _outsider_context(self, own: str, low: str, participants: Mapping[str, str]) -> bool:
-        toks = set(_TOKEN.findall(low))
-        if toks & lx.OUTSIDERS:
+    def _outsider_context(self, own: str, toks: set[str], participants: Mapping[str, str]) -> bool:
+        if not lx.OUTSIDERS.isdisjoint(toks):
             return True
         for name in _PROPER.findall(own):
             if name.lower() not in participants and name.lower() not in _COMMON_CAPS:

@@ -47,10 +47,16 @@ class ThreadState:
     """Kept comments in arrival order (bounded by DetectConfig.max_comments)."""
     names: dict[str, str] = field(default_factory=dict)
     """author id -> display name, least recently active first (bounded)."""
-    seen: dict[str, None] = field(default_factory=dict)
-    """Comment ids already applied, including deleted and evicted ones (bounded)."""
+    gone: dict[str, None] = field(default_factory=dict)
+    """Ids of comments applied but no longer kept (deleted or evicted), so that replays of
+    them change nothing (bounded by 3 x max_comments, oldest forgotten first)."""
     alerted: dict[str, tuple[int, float]] = field(default_factory=dict)
     """dyad key -> (severity rank, event time) of its last alert, for the cooldown."""
+
+    @property
+    def seen(self) -> set[str]:
+        """Every comment id this state still knows was applied (kept or gone)."""
+        return self.comments.keys() | self.gone.keys()
 
 
 def encode_state(state: ThreadState) -> bytes:
@@ -82,7 +88,7 @@ def encode_state(state: ThreadState) -> bytes:
             state.last_ts,
             recs,
             list(state.names.items()),
-            list(state.seen),
+            list(state.gone),
             [[k, v[0], v[1]] for k, v in state.alerted.items()],
         ]
     )
@@ -93,7 +99,7 @@ def decode_state(data: bytes) -> ThreadState:
     obj = orjson.loads(data)
     if not isinstance(obj, list) or not obj or obj[0] != STATE_VERSION:
         raise ValueError(f"unsupported thread state encoding: {str(obj)[:40]}")
-    _, thread_id, last_ts, recs, names, seen, alerted = obj
+    _, thread_id, last_ts, recs, names, gone, alerted = obj
     comments = {
         r[0]: CommentRec(
             r[0],
@@ -119,6 +125,6 @@ def decode_state(data: bytes) -> ThreadState:
         last_ts=last_ts,
         comments=comments,
         names={a: n for a, n in names},
-        seen=dict.fromkeys(seen),
+        gone=dict.fromkeys(gone),
         alerted={k: (rank, ts) for k, rank, ts in alerted},
     )

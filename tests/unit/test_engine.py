@@ -156,7 +156,7 @@ def test_bounds_and_expiry(ev: MakeEvent) -> None:
         d.process(ev(f"b{i}", f"u-{i % 7}", f"comment number {i}", None, i))
     st = d.states["t-1"]
     assert len(st.comments) == 5 and list(st.comments)[-1] == "b39"
-    assert len(st.seen) <= 20
+    assert len(st.gone) <= 15
     assert not is_expired(st, st.last_ts + 3000, cfg)
     assert is_expired(st, st.last_ts + 3601, cfg)
     # after a long silence the thread starts afresh

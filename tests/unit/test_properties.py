@@ -106,7 +106,7 @@ def test_state_stays_within_bounds_and_round_trips(evs: list[CommentEvent]) -> N
     d, alerts = _run(evs)
     for state in d.states.values():
         assert len(state.comments) <= CFG.max_comments
-        assert len(state.seen) <= 4 * CFG.max_comments
+        assert len(state.gone) <= 3 * CFG.max_comments
         assert len(state.names) <= CFG.max_participants
         assert len(state.alerted) <= CFG.max_participants
         assert decode_state(encode_state(state)) == state
