@@ -29,6 +29,7 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'’\-]*")
 _NORM = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=65536)
 def norm_name(name: str) -> str:
     """'Steve H' -> 'steveh'; 'steve_h' -> 'steveh'."""
     return _NORM.sub("", name.lower())
