@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from streams.detect import lexicon as lx
+from streams.detect.frames import any_frame, frame_matches, normalise
 from streams.detect.text import Prepared, leading_name, named_participants, prepare
 from streams.detect.trie import trie_pattern
 
@@ -202,6 +203,8 @@ def _has_cue(low: str, toks: set[str]) -> bool:
     for m in _MORPH_RE.finditer(low):
         if m.group(0) not in lx.NOT_INSULT_SUFFIXED and len(m.group(0)) >= 6:
             return True
+    if any_frame(low):
+        return True
     return any(c in low for c in _SYMBOL_CUES)
 
 
@@ -450,7 +453,7 @@ class RuleScorer:
         self, prepared: Prepared, participants: Mapping[str, str], context_outsider: bool = False
     ) -> Score:
         own = prepared.own
-        low = own.lower().replace("’", "'").replace("‘", "'")
+        low = normalise(own.lower().replace("’", "'").replace("‘", "'"))
         toks = _text_tokens(low)
         own_outsider = self._outsider_context(own, toks, participants)
         if not _has_cue(low, toks):
@@ -525,6 +528,12 @@ class RuleScorer:
                 acc.hot(w * 0.6, f"hostility '{m.group(0)}' at an outsider", outsider=True)
                 continue
             acc.attack(w, "third", None, f"'{m.group(0)}' said about {TARGET_PLACEHOLDER}")
+        for fm, weight, aimed, desc in frame_matches(sent):
+            before = _tokens(sent[: fm.start()])
+            if _NONASSERT.search(sent, 0, fm.start()) or _negated(before[-2:]):
+                continue
+            frame_kind: TargetKind = "third" if aimed == "third" else "second"
+            acc.attack(weight, frame_kind, None, f"{desc}: '{fm.group(0).strip()[:50]}'")
         for m in _SARCASM_RE.finditer(sent):
             w = lx.SARCASM.get(_key(m.group(0)), 0.3)
             acc.hot(w, f"sarcasm/insinuation '{m.group(0).strip()}'")

@@ -1,0 +1,292 @@
+"""Sentence frames that demean a person whatever the words: 'the brains of a houseplant',
+'you wouldn't know X if it bit you', 'says the man who...', 'did you work that out by
+yourself?'. Each frame says whom it targets: the person addressed or someone in the third
+person. Patterns run on lower-cased text with normalised apostrophes."""
+
+from __future__ import annotations
+
+import re
+
+from streams.detect.trie import trie_pattern
+
+_SUBJ2 = r"(?:you|you've|you have|you've got|you have got|ya|u)"
+_SUBJ3 = r"(?:he|she|he's|she's|he has|she has|he's got|she's got|him|her|his|hers)"
+
+# (pattern, weight, kind, description); see GATES for the cheap substring test of each
+_FRAME_SPECS: tuple[tuple[str, float, str, str], ...] = (
+    # "you've got the observational skills of a house brick", "the memory of a goldfish"
+    (
+        rf"\b{_SUBJ2}\b[^.!?]{{0,20}}\bthe\s+(?:[a-z'\-]+\s+){{1,3}}of\s+an?\s+[a-z]",
+        0.8,
+        "second",
+        "likened to an object",
+    ),
+    (
+        rf"\b{_SUBJ3}\b[^.!?]{{0,20}}\bthe\s+(?:[a-z'\-]+\s+){{1,3}}of\s+an?\s+[a-z]",
+        0.75,
+        "third",
+        "likened to an object",
+    ),
+    (
+        r"\b(?:memory|brains?|intellect|iq|judgement|judgment|wit|charm|personality|"
+        r"attention span|moral compass|manners|skills|sense|curiosity|self-awareness)\s+of\s+an?\s+"
+        r"(?:[a-z'\-]+\s+){0,2}(?:goldfish|brick|turnip|potato|houseplant|plant|rock|stone|"
+        r"sponge|teaspoon|spoon|walnut|pea|gnat|toddler|child|plank|lettuce|cabbage|doorknob|"
+        r"doorstop|trolley|teapot|squirrel|hamster|sheep|slug|amoeba|fence ?post|lamp ?post|"
+        r"dishcloth|tea towel|parsnip|carrot|sprout|wet [a-z]+|[a-z]+ brick)\b",
+        0.75,
+        "second",
+        "likened to an object",
+    ),
+    # "you wouldn't know a fact if it bit you", "couldn't run a bath"
+    (
+        rf"\b{_SUBJ2}\s+(?:wouldn't|would not|couldn't|could not|can't|cannot)\s+"
+        r"(?:know|recognise|recognize|spot|see|find|tell|run|organise|organize|pick|read|"
+        r"understand|grasp|follow)\b[^.!?]{0,60}\bif\s+(?:it|they|one|he|she)\b",
+        0.75,
+        "second",
+        "mocked as incapable",
+    ),
+    (
+        r"\b(?:he|she|[a-z]+)\s+(?:wouldn't|would not|couldn't|could not)\s+"
+        r"(?:know|recognise|recognize|spot|see|find|tell|run|organise|organize|pick)\b"
+        r"[^.!?]{0,60}\bif\s+(?:it|they|one)\b",
+        0.7,
+        "third",
+        "mocked as incapable",
+    ),
+    (
+        rf"\b{_SUBJ2}\s+(?:couldn't|could not|can't|cannot)\s+(?:run|organise|organize|manage)"
+        r"\s+an?\s+[a-z\-]+(?:\s+[a-z\-]+)?(?:,?\s+(?:never mind|let alone|in a))",
+        0.75,
+        "second",
+        "mocked as incapable",
+    ),
+    (r"\bcouldn'?t organi[sz]e a piss[- ]up\b", 0.75, "second", "mocked as incapable"),
+    # patronising questions
+    (
+        r"\b(?:did|do)\s+you\s+(?:come up with|think of|work|figure|think|write|make)\b[^.!?]{0,30}"
+        r"\b(?:all\s+)?by\s+(?:your\s*self|yourself)\b",
+        0.75,
+        "second",
+        "patronising",
+    ),
+    (
+        r"\b(?:must|it must)\s+(?:be|have been|make)\s+(?:so\s+|very\s+|really\s+)?"
+        r"(?:exhausting|tiring|hard|difficult|nice|lovely|lonely|simple|easy)\s+"
+        r"(?:for you|being you|being this|being so|to be you|to be this|having so little)",
+        0.6,
+        "second",
+        "mock sympathy",
+    ),
+    (
+        r"\b(?:genuinely |really |honestly |i )?(?:worry about you|feel sorry for you|pity you|"
+        r"pity whoever|feel for whoever|pity anyone who has to)\b",
+        0.6,
+        "second",
+        "mock pity",
+    ),
+    (
+        r"\bsays the (?:man|woman|person|guy|bloke|lad|lady|one|fella|bloke|chap) (?:who|whose)\b",
+        0.6,
+        "second",
+        "ad hominem",
+    ),
+    (
+        r"\bfrom (?:the|a) (?:man|woman|person|guy|bloke|lady|fella|chap) (?:who|whose)\b",
+        0.45,
+        "second",
+        "ad hominem",
+    ),
+    (
+        r"\b(?:people|parents|men|women|types|folk) like you (?:are|is)\b",
+        0.6,
+        "second",
+        "lumped with a despised group",
+    ),
+    (
+        r"\bnever had an? (?:[a-z]+ ){0,2}(?:thought|idea|opinion) in (?:your|his|her) (?:life|head)",
+        0.75,
+        "second",
+        "mocked as thoughtless",
+    ),
+    (r"\bthink for yourself\b", 0.5, "second", "patronising"),
+    (
+        r"\b(?:don't|do not) (?:you )?worry your (?:pretty |little |tiny )*(?:little )?head\b",
+        0.8,
+        "second",
+        "patronising",
+    ),
+    (
+        r"\bleave (?:it|this|that|the [a-z]+) to (?:the )?(?:people|those|adults|grown-?ups|"
+        r"experts|professionals|folk|others) who\b",
+        0.55,
+        "second",
+        "dismissed",
+    ),
+    (
+        r"(?:^|[.!?]\s*|,\s*)(?:you\s+)?stick to (?:the |your |what you )[a-z]",
+        0.45,
+        "second",
+        "dismissed",
+    ),
+    (r"\b(?:out of your depth|beyond you|over your head)\b", 0.5, "second", "belittled"),
+    (
+        r"\bschool (?:clearly |really |obviously )?(?:let you down|failed you)\b",
+        0.75,
+        "second",
+        "belittled",
+    ),
+    (
+        r"\b(?:poor|bless (?:him|her|you|them|his|her))\s*(?:lamb|love|thing|dear|soul)?\b",
+        0.35,
+        "second",
+        "mock pity",
+    ),
+    (r"\bpoor (?:lamb|love|little thing|dear)\b", 0.5, "second", "mock pity"),
+    (
+        r"\b(?:no offence|no offense)\s*(?:x|xx|lol|mate|hun)?\s*$",
+        0.3,
+        "second",
+        "'no offence'",
+    ),
+    (r"\blog off\b", 0.55, "second", "dismissive command"),
+    (
+        r"\b(?:put the pint down|put down the pint|put the bottle down|put the crack pipe down)\b",
+        0.6,
+        "second",
+        "dismissive command",
+    ),
+    (
+        r"\b(?:you're|you are|ur|u r) (?:a |an )?(?:walking|living|absolute|complete|total|utter|"
+        r"proper|right|massive|fucking|bloody|effing|f\*+ing|sodding|godawful|pure) "
+        r"(?:[a-z\-]+ ){0,2}(?:liability|disaster|embarrassment|menace|joke|nightmare|disgrace|"
+        r"waste|mess|headache|pain|nuisance|cliche|cliché|parody|caricature|stereotype)\b",
+        0.8,
+        "second",
+        "called a liability",
+    ),
+    (
+        r"\b(?:he's|she's|he is|she is) (?:a |an )?(?:walking|living|absolute|complete|total|"
+        r"utter|proper|right|massive|fucking|bloody) (?:[a-z\-]+ ){0,2}(?:liability|disaster|"
+        r"embarrassment|menace|joke|nightmare|disgrace|waste|mess|parody|caricature)\b",
+        0.75,
+        "third",
+        "called a liability",
+    ),
+    (
+        r"\b(?:resident|this forum's|this thread's|the site's|our resident|local|village) "
+        r"(?:[a-z\-]+ ){0,2}(?:idiot|expert|genius|philosopher|know-all|bore|crank|troll|"
+        r"moaner|whinger|clown|comedian|conspiracy theorist|oracle)\b",
+        0.6,
+        "third",
+        "mocking title",
+    ),
+)
+
+# Substrings every match of the frame at the same index must contain: a cheap test that
+# lets most comments skip the regular expressions.
+_GATES: tuple[tuple[str, ...], ...] = (  # "a|b": either substring will do
+    ("you", " of a"),
+    (" of a",),
+    (" of a",),
+    ("you", "if ", "n't|not"),
+    ("ould", "if "),
+    ("couldn't|could not|can't|cannot", "never mind|let alone|in a"),
+    ("piss",),
+    ("self",),
+    ("must",),
+    ("worry about you|sorry for you|pity",),
+    ("says the",),
+    ("from ", " who"),
+    ("like you",),
+    ("never had",),
+    ("think for",),
+    ("worry your",),
+    ("leave ", " who"),
+    ("stick to",),
+    ("depth|beyond you|over your head",),
+    ("school",),
+    ("bless",),
+    ("poor ",),
+    ("offen",),
+    ("log off",),
+    ("put ", "down"),
+    (
+        "you're|you are|ur |u r ",
+        "walking|living|absolute|complete|total|utter|proper|right|"
+        "massive|fuck|bloody|effing|f*|sodding|godawful|pure",
+    ),
+    (
+        "he's|she's|he is|she is",
+        "walking|living|absolute|complete|total|utter|proper|right|massive|fuck|bloody",
+    ),
+    ("resident|forum's|thread's|site's|local |village",),
+)
+_GATE_ALTS = tuple(tuple(tuple(g.split("|")) for g in gate) for gate in _GATES)
+FRAMES: tuple[tuple[re.Pattern[str], float, str, str, tuple[tuple[str, ...], ...]], ...] = tuple(
+    (re.compile(p), w, kind, desc, gate)
+    for (p, w, kind, desc), gate in zip(_FRAME_SPECS, _GATE_ALTS, strict=True)
+)
+
+
+_ANY_GATE = re.compile(trie_pattern({alt for gate in _GATE_ALTS if gate for alt in gate[0]}))
+_UNGATED = any(not gate for gate in _GATE_ALTS)
+
+
+def frame_matches(low: str) -> list[tuple[re.Match[str], float, str, str]]:
+    """Every frame that matches, each with its weight, target kind and description."""
+    out: list[tuple[re.Match[str], float, str, str]] = []
+    if not _UNGATED and not _ANY_GATE.search(low):
+        return out
+    for pattern, weight, kind, desc, gate in FRAMES:
+        if _open(gate, low):
+            m = pattern.search(low)
+            if m is not None:
+                out.append((m, weight, kind, desc))
+    return out
+
+
+def any_frame(low: str) -> bool:
+    if not _UNGATED and not _ANY_GATE.search(low):
+        return False
+    return any(
+        _open(gate, low) and pattern.search(low) is not None for pattern, _, _, _, gate in FRAMES
+    )
+
+
+def _open(gate: tuple[tuple[str, ...], ...], low: str) -> bool:
+    return all(any(alt in low for alt in alts) for alts in gate)
+
+
+# Informal spellings, so that the rules see "you're", "he's" and friends.
+_INFORMAL = re.compile(r"\b(u r|youre|hes|shes|im|ive|youve|dont|cant|wont|doesnt|isnt|thats)\b")
+_UR_IS = re.compile(
+    r"\bur\b(?=\s+(?:a|an|so|such|literally|just|really|the|not|being|always|clearly|"
+    r"obviously|actually|totally|completely|honestly|probably|definitely)\b)"
+)
+_UR = re.compile(r"\bur\b")
+_NORMALISED = {
+    "u r": "you are",
+    "youre": "you're",
+    "hes": "he's",
+    "shes": "she's",
+    "im": "i'm",
+    "ive": "i've",
+    "youve": "you've",
+    "dont": "don't",
+    "cant": "can't",
+    "wont": "won't",
+    "doesnt": "doesn't",
+    "isnt": "isn't",
+    "thats": "that's",
+}
+
+
+def normalise(low: str) -> str:
+    """'ur literally a fossil' -> "you're literally a fossil"; 'ur kids' -> 'your kids'."""
+    if "ur" in low:
+        low = _UR.sub("your", _UR_IS.sub("you're", low))
+    if _INFORMAL.search(low):
+        low = _INFORMAL.sub(lambda m: _NORMALISED[m.group(1)], low)
+    return low
