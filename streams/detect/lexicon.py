@@ -1609,5 +1609,21 @@ FRIENDLY_VOCATIVES = frozenset(
 )
 FRIENDLY_CUES = frozenset(
     "fantastic brilliant legend congrats congratulations amazing awesome lovely jealous envious "
-    "lucky jammy cheers haha hahaha pint beers beer superb stunning gorgeous beautiful".split()
+    "lucky jammy cheers haha hahaha pint beers beer superb stunning gorgeous beautiful proud "
+    "😂 🤣 😆 😄 😁 😅 ❤️ ❤ 😘 xx x lol lmao".split()
+)
+FRIENDLY_EMOJI = ("😂", "🤣", "😆", "😄", "😁", "😅", "❤", "😘", "🥳", "🎉", "🍻")
+# Someone of the reader's, not the reader: "your landlord's a parasite" is not an attack on you.
+PEOPLE_NOUNS = frozenset(
+    "landlord landlady boss manager mum mom mother dad father husband wife partner ex kids son "
+    "daughter brother sister neighbour neighbor neighbours neighbors mp councillor doctor gp "
+    "teacher team club owner club's team's government party mate mates friend friends "
+    "colleague colleagues builder plumber mechanic lawyer solicitor agent kid child children "
+    "family uncle aunt cousin nan gran grandad grandma grandpa in-laws missus".split()
+)
+# Words that show a remark is about the conversation itself (so "he" is a participant).
+FORUM_TALK = frozenset(
+    "troll trolls trolling ignore feed post posts posting posted thread threads comment comments "
+    "commenting forum reply replies replying argue arguing debate debating bother engage "
+    "question questions here".split()
 )

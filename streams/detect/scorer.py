@@ -366,6 +366,8 @@ class _Acc:
     outsider_heat: list[float] = field(default_factory=list)
     friendly: bool = False
     """The comment is pleased for someone: mild vocative insults are banter."""
+    third_outsider: bool = False
+    """'he'/'she' in this comment most likely means someone outside the conversation."""
 
     def attack(self, w: float, kind: TargetKind, named: str | None, reason: str) -> None:
         self.attacks.append((w, kind, named, reason))
@@ -458,16 +460,21 @@ class RuleScorer:
         own_outsider = self._outsider_context(own, toks, participants)
         if not _has_cue(low, toks):
             return _ZERO_OUTSIDER if own_outsider else ZERO
-        acc = _Acc(friendly=not lx.FRIENDLY_CUES.isdisjoint(_KEY_TOKEN.findall(low)))
+        acc = _Acc(
+            friendly=not lx.FRIENDLY_CUES.isdisjoint(toks)
+            or any(e in low for e in lx.FRIENDLY_EMOJI)
+        )
         named: list[str] = []
         if participants:
             lookup = dict(participants)
             lead = leading_name(own, lookup)
             named = [a for a in named_participants(own, lookup) if a != lead]
-            if lead is not None or named_participants(own, lookup, include_vocative=True):
+            addressing = lead is not None or named_participants(own, lookup, include_vocative=True)
+            if addressing and not lx.FORUM_TALK.isdisjoint(toks):
                 context_outsider = False  # talking to a participant about the conversation
         second = bool(_SECOND_PERSON.search(low))
         outsider_context = (own_outsider or (context_outsider and not second)) and not named
+        acc.third_outsider = (own_outsider or context_outsider) and not named
         for sent in _SENT_SPLIT.split(low):
             if sent.strip():
                 self._sentence(sent, acc, participants, outsider_context)
@@ -513,6 +520,9 @@ class RuleScorer:
                 continue
             if before and before[-1] in ("i", "we", "me", "they") and not phrase.startswith("you"):
                 acc.hot(0.1)
+                continue
+            if outsider_context and not _SECOND_PERSON.search(sent):
+                acc.hot(w * 0.6, f"'{m.group(0).strip()}' about an outsider", outsider=True)
                 continue
             kind: TargetKind = (
                 "third" if re.search(r"\b(?:he|she|his|her|him)\b", phrase) else "second"
@@ -629,7 +639,9 @@ class RuleScorer:
                 acc.hot(0.1, f"negated insult '{word}'")
                 return
             vocative = not between or all(_adjectival(t) for t in between)
-            if vocative and stem in lx.FRIENDLY_VOCATIVES and acc.friendly:
+            after = _tokens(sent[m.end() : m.end() + 20])[:1]
+            praised = not lx.POSITIVE.isdisjoint(between) or not lx.POSITIVE.isdisjoint(after)
+            if vocative and (praised or (stem in lx.FRIENDLY_VOCATIVES and acc.friendly)):
                 acc.hot(0.1, f"friendly banter '{word}'")
                 return
             acc.attack(
@@ -686,7 +698,11 @@ class RuleScorer:
         if t in _THINGS:
             acc.hot(0.3 * strength + 0.05, f"'{word}' about something said")
             return
-        acc.hot((0.5 * strength if strength >= 0.8 else 0.25 * strength), f"insult '{word}'")
+        acc.hot(
+            (0.5 * strength if strength >= 0.8 else 0.25 * strength),
+            f"insult '{word}'",
+            outsider=t in lx.PLURAL_OTHER or t in lx.OUTSIDERS,
+        )
 
     def _predicate(
         self,
@@ -714,6 +730,10 @@ class RuleScorer:
             return
         np_start = max(0, j - 3)
         np = left[np_start : j + 1]
+        if "your" in np and not lx.PEOPLE_NOUNS.isdisjoint(np[np.index("your") + 1 :]):
+            # "your landlord's a greedy parasite": about someone else, not the reader
+            acc.hot(0.5 * strength + 0.15, f"insult '{word}' about {' '.join(np)}", outsider=True)
+            return
         if "your" in np:
             mind = any(t in _MIND_NOUNS for t in np)
             w = (0.9 if mind else 0.6) * strength
@@ -726,7 +746,7 @@ class RuleScorer:
             in ("guy", "bloke", "poster", "commenter", "one", "person", "chap", "fella", "troll")
             and (j > 0 and left[j - 1] in ("this", "that", "the"))
         ):
-            if outsider_context and not word.startswith("troll"):
+            if (outsider_context or acc.third_outsider) and not word.startswith("troll"):
                 acc.hot(0.5 * strength + 0.15, f"insult '{word}' about an outsider", outsider=True)
                 return
             acc.attack(
@@ -846,6 +866,11 @@ class RuleScorer:
         reasons: list[str] = []
         kind: TargetKind = "none"
         named_target: str | None = None
+        if acc.outsider_heat and not second:
+            # "Lowlife scum. Hope every one of those bastards gets caught."
+            acc.attacks = [a for a in acc.attacks if a[1] != "bare"]
+            attack = _noisy_or([a[0] for a in acc.attacks]) if acc.attacks else 0.0
+            peer_heat = max(attack, _noisy_or(acc.heat + [a[0] * 0.9 for a in acc.attacks]))
         if acc.attacks:
             best = max(acc.attacks, key=lambda a: a[0])
             kind, named_target = best[1], best[2]
