@@ -182,6 +182,84 @@ _FRAME_SPECS: tuple[tuple[str, float, str, str], ...] = (
         "third",
         "mocking title",
     ),
+    # "you're a complete ass", "ya absolute rocket", "you're a walking pump-and-dump"
+    (
+        r"\b(?:you're|you are|you|ya)\s+(?:a\s+|an\s+|such\s+an?\s+)?(?:complete|absolute|"
+        r"total|utter|walking|proper|massive|bloody|fucking|f\*+ing|effing|sodding|"
+        r"thundering|raging|prize|first-class|world-class|certified|grade-a)\s+"
+        r"(?!legend|genius|star|hero|beauty|gem|angel|diamond|saint|treasure|champ|"
+        r"champion|king|queen|boss|machine|wizard|natural|pro\b|delight|joy|credit|"
+        r"sweetheart|darling|love|babe|mate|brilliant|great|good|amazing)[a-z][a-z\-]+",
+        0.7,
+        "second",
+        "called an intensified name",
+    ),
+    (
+        r"\b(?:you've got|you have|you've|you got|he's got|she's got)\s+(?:about\s+)?"
+        r"(?:as much|the same)\s+[a-z ]{1,30}\s+as\s+an?\s+[a-z]",
+        0.75,
+        "second",
+        "likened to an object",
+    ),
+    (
+        r"\b(?:you've got|you have|you've|he's got|she's got)\s+an?\s+(?:head|face|brain|"
+        r"voice|personality)\s+like\s+an?\s+[a-z]",
+        0.75,
+        "second",
+        "likened to an object",
+    ),
+    (
+        r"\b(?:you|someone like you|someone as [a-z]+ as you|people like you|some people)\s+"
+        r"(?:shouldn't|should not|mustn't)\s+be\s+(?:let|allowed|trusted)\s+(?:near|with|to)\b",
+        0.7,
+        "second",
+        "called unfit",
+    ),
+    (
+        r"\b(?:come back|get back to (?:us|me))\s+when\s+you(?:'ve| have)?\b",
+        0.6,
+        "second",
+        "dismissed",
+    ),
+    (
+        r"\b(?:nobody|no one|noone)\s+(?:here\s+|on here\s+)?(?:takes?|will ever take|"
+        r"values?|cares? about|listens? to)\s+(?:you|your|the opinion of)\b",
+        0.7,
+        "second",
+        "dismissed",
+    ),
+    (
+        r"\b(?:want|have|deserve)\s+a\s+gold\s+star\b|\b(?:clever|good)\s+(?:boy|girl|lad)\b",
+        0.6,
+        "second",
+        "patronising",
+    ),
+    (
+        r"\b(?:let me|i'll|i will)\s+(?:slow down|go slowly|speak slowly|type slowly)\b",
+        0.7,
+        "second",
+        "patronising",
+    ),
+    (
+        r"\b(?:little|tiny|small)\s+(?:brain|mind|head)\s+of\s+yours\b|\byour\s+(?:brain|"
+        r"mind)\s+(?:stopped|gave up|left|died|froze|never)",
+        0.75,
+        "second",
+        "belittled",
+    ),
+    (
+        r"\b(?:mind your own|keep your nose out|nobody asked for your)\b",
+        0.55,
+        "second",
+        "dismissive command",
+    ),
+    (
+        r"\b(?:ok|okay|alright|sure|yes|right)\s*,?\s+(?:grandad|granddad|grandpa|grandma|"
+        r"granny|boomer|gramps|nan|sweetie|sweetheart|snowflake|kid|kiddo|junior)\b",
+        0.6,
+        "second",
+        "belittling name",
+    ),
 )
 
 # Substrings every match of the frame at the same index must contain: a cheap test that
@@ -222,6 +300,22 @@ _GATES: tuple[tuple[str, ...], ...] = (  # "a|b": either substring will do
         "walking|living|absolute|complete|total|utter|proper|right|massive|fuck|bloody",
     ),
     ("resident|forum's|thread's|site's|local |village",),
+    (
+        "complete|absolute|total|utter|walking|proper|massive|bloody|fucking|f*|effing|"
+        "sodding|thundering|raging|prize|first-class|world-class|certified|grade-a",
+    ),
+    ("as much|the same", " as a"),
+    (" like a",),
+    ("shouldn't|should not|mustn't",),
+    ("come back|get back", "when you"),
+    ("nobody|no one|noone",),
+    ("gold star|clever boy|good boy|clever girl|good girl|good lad|clever lad",),
+    ("slow",),
+    ("of yours|your brain|your mind",),
+    ("mind your own|keep your nose|nobody asked",),
+    (
+        "grandad|granddad|grandpa|grandma|granny|boomer|gramps|nan|sweetie|sweetheart|snowflake|kid|junior",
+    ),
 )
 _GATE_ALTS = tuple(tuple(tuple(g.split("|")) for g in gate) for gate in _GATES)
 FRAMES: tuple[tuple[re.Pattern[str], float, str, str, tuple[tuple[str, ...], ...]], ...] = tuple(
@@ -260,7 +354,10 @@ def _open(gate: tuple[tuple[str, ...], ...], low: str) -> bool:
 
 
 # Informal spellings, so that the rules see "you're", "he's" and friends.
-_INFORMAL = re.compile(r"\b(u r|youre|hes|shes|im|ive|youve|dont|cant|wont|doesnt|isnt|thats)\b")
+_INFORMAL = re.compile(
+    r"\b(u r|youre|hes|shes|im|ive|youve|dont|cant|wont|doesnt|isnt|thats|couldnt|wouldnt|"
+    r"shouldnt|didnt|wasnt|arent|werent|youll|youd|theyre|yer)\b"
+)
 _UR_IS = re.compile(
     r"\bur\b(?=\s+(?:a|an|so|such|literally|just|really|the|not|being|always|clearly|"
     r"obviously|actually|totally|completely|honestly|probably|definitely)\b)"
@@ -280,6 +377,17 @@ _NORMALISED = {
     "doesnt": "doesn't",
     "isnt": "isn't",
     "thats": "that's",
+    "couldnt": "couldn't",
+    "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't",
+    "didnt": "didn't",
+    "wasnt": "wasn't",
+    "arent": "aren't",
+    "werent": "weren't",
+    "youll": "you'll",
+    "youd": "you'd",
+    "theyre": "they're",
+    "yer": "your",
 }
 
 

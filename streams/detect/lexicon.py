@@ -1610,7 +1610,61 @@ FRIENDLY_VOCATIVES = frozenset(
 FRIENDLY_CUES = frozenset(
     "fantastic brilliant legend congrats congratulations amazing awesome lovely jealous envious "
     "lucky jammy cheers haha hahaha pint beers beer superb stunning gorgeous beautiful proud "
-    "😂 🤣 😆 😄 😁 😅 ❤️ ❤ 😘 xx x lol lmao".split()
+    "😂 🤣 😆 😄 😁 😅 ❤️ ❤ 😘 xx x lol lmao miss reunion".split()
+)
+INSULT_NOUNS.update(
+    {
+        "thief": 0.85,
+        "lapdog": 0.85,
+        "ass": 0.85,
+        "gossip": 0.6,
+        "old bat": 0.9,
+        "bat": 0.6,
+        "crook": 0.8,
+        "criminal": 0.6,
+        "menace": 0.75,
+        "nuisance": 0.6,
+        "rocket": 0.5,
+        "weapon": 0.5,
+        "tool": 0.6,
+        "fanny": 0.8,
+        "eejit": 0.95,
+        "gobdaw": 0.9,
+        "spanner": 0.8,
+        "bampot": 0.95,
+        "roaster": 0.8,
+        "dafty": 0.9,
+        "numbnuts": 1.0,
+        "galah": 0.8,
+        "drongo": 0.95,
+        "dill": 0.7,
+    }
+)
+POSITIVE = POSITIVE | frozenset(["cheeky", "champ", "star", "hero", "legend", "gem"])
+CONDESCENSION.update(
+    {
+        "take your tablets": 0.8,
+        "have a biscuit": 0.55,
+        "little lie-down": 0.6,
+        "little lie down": 0.6,
+        "long words": 0.6,
+        "big words": 0.55,
+        "we'll wait": 0.45,
+        ", hun": 0.45,
+        "hun.": 0.4,
+        "ok grandad": 0.65,
+        "okay grandad": 0.65,
+        "shouting at pigeons": 0.6,
+        "shouting at clouds": 0.6,
+        "yells at clouds": 0.6,
+        "whatsapp university": 0.55,
+        "talking pish": 0.55,
+        "talking shite": 0.55,
+        "talking bollocks": 0.45,
+    }
+)
+FRIENDLY_IMPERATIVES = frozenset(
+    "shut up|get lost|piss off|sod off|bugger off|do one|jog on|get away|go away".split("|")
 )
 FRIENDLY_EMOJI = ("😂", "🤣", "😆", "😄", "😁", "😅", "❤", "😘", "🥳", "🎉", "🍻")
 # Someone of the reader's, not the reader: "your landlord's a parasite" is not an attack on you.

@@ -826,6 +826,9 @@ class RuleScorer:
         ):
             acc.hot(0.1, f"negated '{phrase}'")
             return
+        if acc.friendly and phrase in lx.FRIENDLY_IMPERATIVES:
+            acc.hot(0.1, f"friendly banter '{phrase}'")
+            return
         if "you" in near or not before or all(t in _NEUTRAL_BEFORE_IMPERATIVE for t in before[-3:]):
             acc.attack(w, "second", None, f"imperative '{m.group(0)}' at {TARGET_PLACEHOLDER}")
             return
