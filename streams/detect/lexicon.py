@@ -1614,6 +1614,7 @@ FRIENDLY_CUES = frozenset(
 )
 INSULT_NOUNS.update(
     {
+        "queen bee": 0.7,
         "thief": 0.85,
         "lapdog": 0.85,
         "ass": 0.85,
@@ -1640,6 +1641,7 @@ INSULT_NOUNS.update(
         "dill": 0.7,
     }
 )
+INSULT_ADJS.update({"bossy": 0.65, "self-appointed": 0.6, "nosy": 0.6, "nosey": 0.6})
 POSITIVE = POSITIVE | frozenset(["cheeky", "champ", "star", "hero", "legend", "gem"])
 CONDESCENSION.update(
     {

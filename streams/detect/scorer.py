@@ -474,7 +474,8 @@ class RuleScorer:
                 context_outsider = False  # talking to a participant about the conversation
         second = bool(_SECOND_PERSON.search(low))
         outsider_context = (own_outsider or (context_outsider and not second)) and not named
-        acc.third_outsider = (own_outsider or context_outsider) and not named
+        outsider_words = not lx.OUTSIDERS.isdisjoint(toks)
+        acc.third_outsider = (outsider_words or context_outsider) and not named
         for sent in _SENT_SPLIT.split(low):
             if sent.strip():
                 self._sentence(sent, acc, participants, outsider_context)
@@ -521,7 +522,7 @@ class RuleScorer:
             if before and before[-1] in ("i", "we", "me", "they") and not phrase.startswith("you"):
                 acc.hot(0.1)
                 continue
-            if outsider_context and not _SECOND_PERSON.search(sent):
+            if acc.third_outsider and not _SECOND_PERSON.search(sent):
                 acc.hot(w * 0.6, f"'{m.group(0).strip()}' about an outsider", outsider=True)
                 continue
             kind: TargetKind = (
@@ -534,7 +535,7 @@ class RuleScorer:
             if _negated(_tokens(sent[: m.start()])[-3:]) and "don't" not in m.group(0):
                 continue
             w = lx.THIRD_PERSON_PHRASES[_key(m.group(0))]
-            if outsider_context and "troll" not in m.group(0) and "feed" not in m.group(0):
+            if acc.third_outsider and "troll" not in m.group(0) and "feed" not in m.group(0):
                 acc.hot(w * 0.6, f"hostility '{m.group(0)}' at an outsider", outsider=True)
                 continue
             acc.attack(w, "third", None, f"'{m.group(0)}' said about {TARGET_PLACEHOLDER}")
@@ -746,7 +747,7 @@ class RuleScorer:
             in ("guy", "bloke", "poster", "commenter", "one", "person", "chap", "fella", "troll")
             and (j > 0 and left[j - 1] in ("this", "that", "the"))
         ):
-            if (outsider_context or acc.third_outsider) and not word.startswith("troll"):
+            if acc.third_outsider and not word.startswith("troll"):
                 acc.hot(0.5 * strength + 0.15, f"insult '{word}' about an outsider", outsider=True)
                 return
             acc.attack(
