@@ -184,7 +184,7 @@ _FRAME_SPECS: tuple[tuple[str, float, str, str], ...] = (
     ),
     # "you're a complete ass", "ya absolute rocket", "you're a walking pump-and-dump"
     (
-        r"\b(?:you're|you are|you|ya)\s+(?:a\s+|an\s+|such\s+an?\s+)?(?:complete|absolute|"
+        r"\b(?:you're|you are|you|ya)\s+(?:[a-z]+ly\s+)?(?:a\s+|an\s+|such\s+an?\s+)?(?:complete|absolute|"
         r"total|utter|walking|proper|massive|bloody|fucking|f\*+ing|effing|sodding|"
         r"thundering|raging|prize|first-class|world-class|certified|grade-a)\s+"
         r"(?!legend|genius|star|hero|beauty|gem|angel|diamond|saint|treasure|champ|"

@@ -7,6 +7,7 @@ import pytest
 from streams.detect import RuleScorer
 
 PEOPLE = {
+    "keith": "u-keith",
     "dave": "u-dave",
     "davec": "u-dave",
     "samh": "u-sam",
@@ -36,6 +37,14 @@ ATTACKS = [
     ("What a pathetic little man.", "second"),
     ("Stop being so dense and read the report.", "second"),
     ("Get your head out of your arse.", "second"),
+    ("You've got the reasoning skills of a damp sponge.", "second"),
+    ("You wouldn't recognise a decent argument if it knocked on your door.", "second"),
+    ("Did you work that out all by yourself?", "second"),
+    ("You're a complete gobdaw and everyone here can see it.", "second"),
+    ("ur literally a walking cliche", "second"),
+    ("Says the man who thinks the moon landing was staged.", "second"),
+    ("Keith's a bitter old crank with a keyboard.", "named"),
+    ("You stubborn old mule.", "second"),
 ]
 
 NOT_ATTACKS = [
@@ -58,6 +67,11 @@ NOT_ATTACKS = [
     "The council are idiots for approving this.",
     "They are liars, every one of them in Westminster.",
     "Thanks for the link, really useful.",
+    "Your landlord's a greedy parasite, report him to the council.",
+    "You lucky git, congratulations on the new job!",
+    "Shut up you cheeky sod haha, I'll buy the next round.",
+    "Our MP is a ghastly little man and I won't vote for him again.",
+    "I'm not calling you thick, I'm saying the survey was thin.",
 ]
 
 
