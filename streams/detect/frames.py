@@ -324,33 +324,62 @@ FRAMES: tuple[tuple[re.Pattern[str], float, str, str, tuple[tuple[str, ...], ...
 )
 
 
-_ANY_GATE = re.compile(trie_pattern({alt for gate in _GATE_ALTS if gate for alt in gate[0]}))
-_UNGATED = any(not gate for gate in _GATE_ALTS)
+_ALL_ALTS: tuple[str, ...] = tuple(sorted({alt for gate in _GATE_ALTS for g in gate for alt in g}))
+_GATE_SETS = tuple(tuple(frozenset(g) for g in gate) for gate in _GATE_ALTS)
+_UNGATED = tuple(i for i, gate in enumerate(_GATE_SETS) if not gate)
 
 
-def frame_matches(low: str) -> list[tuple[re.Match[str], float, str, str]]:
-    """Every frame that matches, each with its weight, target kind and description."""
+_ALT_RE = re.compile(trie_pattern(_ALL_ALTS, exact=True))
+
+
+def _gate_masks() -> tuple[dict[str, int], tuple[tuple[int, int], ...]]:
+    """Each gate (a set of alternatives) gets a bit; a frame is open when all its bits are."""
+    alt_mask: dict[str, int] = dict.fromkeys(_ALL_ALTS, 0)
+    frame_masks = []
+    bit = 0
+    for i, gate in enumerate(_GATE_SETS):
+        mask = 0
+        for alts in gate:
+            for alt in alts:
+                alt_mask[alt] |= 1 << bit
+            mask |= 1 << bit
+            bit += 1
+        frame_masks.append((i, mask))
+    # an alternative found also reveals every shorter alternative inside it ("you're" -> "you")
+    revealed = {a: 0 for a in _ALL_ALTS}
+    for a in _ALL_ALTS:
+        for b in _ALL_ALTS:
+            if b in a:
+                revealed[a] |= alt_mask[b]
+    return revealed, tuple(frame_masks)
+
+
+_ALT_MASK, _FRAME_MASKS = _gate_masks()
+
+
+def open_frames(low: str) -> tuple[int, ...]:
+    """Indexes of the frames whose every gate has a substring in the text (cheap)."""
+    present = 0
+    for m in _ALT_RE.finditer(low):
+        present |= _ALT_MASK[m.group(0)]
+    if not present:
+        return _UNGATED
+    return tuple(i for i, mask in _FRAME_MASKS if mask & present == mask)
+
+
+def frame_matches(low: str, frames: tuple[int, ...]) -> list[tuple[re.Match[str], float, str, str]]:
+    """The frames among `frames` that match, each with its weight, target kind, description."""
     out: list[tuple[re.Match[str], float, str, str]] = []
-    if not _UNGATED and not _ANY_GATE.search(low):
-        return out
-    for pattern, weight, kind, desc, gate in FRAMES:
-        if _open(gate, low):
-            m = pattern.search(low)
-            if m is not None:
-                out.append((m, weight, kind, desc))
+    for i in frames:
+        pattern, weight, kind, desc, _ = FRAMES[i]
+        m = pattern.search(low)
+        if m is not None:
+            out.append((m, weight, kind, desc))
     return out
 
 
-def any_frame(low: str) -> bool:
-    if not _UNGATED and not _ANY_GATE.search(low):
-        return False
-    return any(
-        _open(gate, low) and pattern.search(low) is not None for pattern, _, _, _, gate in FRAMES
-    )
-
-
-def _open(gate: tuple[tuple[str, ...], ...], low: str) -> bool:
-    return all(any(alt in low for alt in alts) for alts in gate)
+def any_frame(low: str, frames: tuple[int, ...]) -> bool:
+    return any(FRAMES[i][0].search(low) is not None for i in frames)
 
 
 # Informal spellings, so that the rules see "you're", "he's" and friends.

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from streams.detect import lexicon as lx
-from streams.detect.frames import any_frame, frame_matches, normalise
+from streams.detect.frames import any_frame, frame_matches, normalise, open_frames
 from streams.detect.text import Prepared, leading_name, named_participants, prepare
 from streams.detect.trie import trie_pattern
 
@@ -194,7 +194,7 @@ def _text_tokens(low: str) -> set[str]:
     return toks
 
 
-def _has_cue(low: str, toks: set[str]) -> bool:
+def _has_cue(low: str, toks: set[str], frames: tuple[int, ...]) -> bool:
     """Cheap prefilter: is every word of some phrase in the text (or a suffixed insult)?"""
     for kw in toks & _PHRASE_KEYS:
         for req in _PHRASE_INDEX[kw]:
@@ -203,7 +203,7 @@ def _has_cue(low: str, toks: set[str]) -> bool:
     for m in _MORPH_RE.finditer(low):
         if m.group(0) not in lx.NOT_INSULT_SUFFIXED and len(m.group(0)) >= 6:
             return True
-    if any_frame(low):
+    if any_frame(low, frames):
         return True
     return any(c in low for c in _SYMBOL_CUES)
 
@@ -366,6 +366,8 @@ class _Acc:
     outsider_heat: list[float] = field(default_factory=list)
     friendly: bool = False
     """The comment is pleased for someone: mild vocative insults are banter."""
+    frames: tuple[int, ...] = ()
+    """Demeaning frames whose gates are open for this comment."""
     third_outsider: bool = False
     """'he'/'she' in this comment most likely means someone outside the conversation."""
 
@@ -458,11 +460,13 @@ class RuleScorer:
         low = normalise(own.lower().replace("’", "'").replace("‘", "'"))
         toks = _text_tokens(low)
         own_outsider = self._outsider_context(own, toks, participants)
-        if not _has_cue(low, toks):
+        frames = open_frames(low)
+        if not _has_cue(low, toks, frames):
             return _ZERO_OUTSIDER if own_outsider else ZERO
         acc = _Acc(
+            frames=frames,
             friendly=not lx.FRIENDLY_CUES.isdisjoint(toks)
-            or any(e in low for e in lx.FRIENDLY_EMOJI)
+            or any(e in low for e in lx.FRIENDLY_EMOJI),
         )
         named: list[str] = []
         if participants:
@@ -539,7 +543,7 @@ class RuleScorer:
                 acc.hot(w * 0.6, f"hostility '{m.group(0)}' at an outsider", outsider=True)
                 continue
             acc.attack(w, "third", None, f"'{m.group(0)}' said about {TARGET_PLACEHOLDER}")
-        for fm, weight, aimed, desc in frame_matches(sent):
+        for fm, weight, aimed, desc in frame_matches(sent, acc.frames):
             before = _tokens(sent[: fm.start()])
             if _NONASSERT.search(sent, 0, fm.start()) or _negated(before[-2:]):
                 continue
