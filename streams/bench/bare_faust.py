@@ -1,0 +1,133 @@
+"""`bare_faust`: a Faust agent that only iterates the comments topic (the framework floor).
+
+Run as a child process (a fresh process per measurement):
+
+    python -m streams.bench.bare_faust --broker kafka://HOST:PORT --topic T --app-id A \
+        --expect N --out result.json [--take 500]
+
+Raw key/value serializers like the worker; `--take N` iterates `stream.take_events(N, 0.1)`
+batches (the worker's loop shape) instead of single events. The parent times it from the
+group's committed offsets; the child also writes its own first-to-last-event timing to `--out`
+once it has seen `--expect` events (a cross-check), and then idles until stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from streams.bench import procs
+from streams.bench.drain import DrainResult, drain
+from streams.bench.progress import Progress
+
+
+def child_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m streams.bench.bare_faust")
+    parser.add_argument("--broker", required=True)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--app-id", required=True)
+    parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--expect", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--take", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    import faust
+
+    app = faust.App(
+        args.app_id,
+        broker=args.broker,
+        store="memory://",
+        datadir=tempfile.mkdtemp(prefix="bare-faust-"),
+        autodiscover=False,
+        processing_guarantee="at_least_once",
+        key_serializer="raw",
+        value_serializer="raw",
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=1.0,
+        web_enabled=False,
+        topic_partitions=args.partitions,
+    )
+    topic = app.topic(args.topic, key_serializer="raw", value_serializer="raw")
+    seen = [0]
+    first: list[float] = []
+
+    def count(n: int) -> None:
+        if not first:
+            first.append(time.monotonic())
+        seen[0] += n
+        if seen[0] >= args.expect and len(first) == 1:
+            first.append(time.monotonic())
+            args.out.write_bytes(orjson.dumps({
+                "events": seen[0],
+                "first_to_last_s": first[1] - first[0],
+            }))
+
+    if args.take > 0:
+        async def bare(stream: Any) -> None:
+            async for events in stream.take_events(args.take, within=0.1):
+                count(len(events))
+    else:
+        async def bare(stream: Any) -> None:
+            async for _value in stream:
+                count(1)
+
+    app.agent(topic, name="bench.bare")(bare)
+    worker = faust.Worker(app, quiet=True, loglevel="WARNING", redirect_stdouts=False)
+    worker.execute_from_commandline()
+    return 0
+
+
+async def measure(
+    *,
+    broker_url: str,
+    bootstrap: str,
+    topic: str,
+    total: int,
+    partitions: int,
+    workdir: Path,
+    progress: Progress,
+    take: int = 0,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Run the bare agent over `topic` (already holding `total` messages) and time it."""
+    name = "bare_faust_take" if take else "bare_faust"
+    app_id = procs.run_id(f"bench-{name.replace('_', '-')}")
+    out = workdir / f"{app_id}.json"
+    env = procs.clean_env()
+    env["BROKER_COMMIT_INTERVAL"] = str(procs.COMMIT_INTERVAL)
+    env["PYTHONUNBUFFERED"] = "1"
+    argv = procs.python_argv(
+        "-m", "streams.bench.bare_faust", "--broker", broker_url, "--topic", topic,
+        "--app-id", app_id, "--partitions", str(partitions), "--expect", str(total),
+        "--out", str(out), "--take", str(take),
+    )
+    started = time.monotonic()
+    child = procs.Child(app_id, argv, env, workdir)
+    try:
+        result: DrainResult = await drain(
+            children=[child], started=started, bootstrap=bootstrap, group=app_id, topic=topic,
+            total=total, progress=progress, label=name,
+            timeout=timeout if timeout is not None else 120.0 + total / 500.0,
+        )
+    finally:
+        child.stop()
+    data = result.as_dict()
+    data["take"] = take or None
+    if out.exists():
+        inner = orjson.loads(out.read_bytes())
+        seconds = inner.get("first_to_last_s") or 0.0
+        data["in_process_per_s"] = inner["events"] / seconds if seconds > 0 else None
+    return data
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    raise SystemExit(child_main())

@@ -1,0 +1,180 @@
+"""Time Faust processes draining a pre-produced topic, watched from outside.
+
+Progress is the consumer group's committed offsets (polled every 50 ms; the measured processes
+commit every `procs.COMMIT_INTERVAL` seconds). The measured window starts at the first commit
+made while the group has all its members (so start-up and the initial rebalance are left out)
+and ends when the last offset is committed and, for the worker, every expected alert is
+readable on the alerts topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from streams.bench.kafka_io import AlertReader, CommitWatcher, Sample
+from streams.bench.procs import Child
+from streams.bench.progress import Progress
+
+
+@dataclass
+class Window:
+    messages: int
+    seconds: float
+
+    @property
+    def per_s(self) -> float | None:
+        return self.messages / self.seconds if self.seconds > 0 else None
+
+
+def measured_window(
+    samples: Sequence[Sample], end_time: float, total: int, members: int = 1
+) -> Window | None:
+    """The window from the first commit made with `members` members (when members are
+    watched) to `end_time`; None when no sample qualifies or nothing is left to measure."""
+    for sample in samples:
+        if sample.committed <= 0:
+            continue
+        if sample.members >= 0 and sample.members < members:
+            continue
+        remaining = total - sample.committed
+        seconds = end_time - sample.t
+        if remaining <= 0 or seconds <= 0:
+            return None
+        return Window(remaining, seconds)
+    return None
+
+
+def done_time(samples: Sequence[Sample], total: int) -> float | None:
+    """When the committed offsets first reached `total`."""
+    for sample in samples:
+        if sample.committed >= total:
+            return sample.t
+    return None
+
+
+def alerts_done_time(received: Sequence[tuple[float, str, str]], expected: int) -> float | None:
+    """When the `expected`-th distinct alert was read (None: not yet)."""
+    seen: set[str] = set()
+    for t, alert_id, _ in received:
+        seen.add(alert_id)
+        if len(seen) >= expected:
+            return t
+    return None
+
+
+@dataclass
+class DrainResult:
+    messages: int
+    seconds: float | None
+    per_s: float | None
+    startup_s: float | None
+    """From starting the process(es) to their first commit."""
+    total_s: float
+    """From starting the process(es) to the end of the run."""
+    alerts: int | None = None
+    alerts_expected: int | None = None
+    members: int = 1
+    rss_bytes: list[int | None] | None = None
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "messages": self.messages,
+            "seconds": self.seconds,
+            "per_s": self.per_s,
+            "startup_s": self.startup_s,
+            "total_s": self.total_s,
+            "alerts": self.alerts,
+            "alerts_expected": self.alerts_expected,
+            "processes": self.members,
+            "rss_bytes": self.rss_bytes,
+            "note": self.note,
+        }
+
+
+async def drain(
+    *,
+    children: Sequence[Child],
+    started: float,
+    bootstrap: str,
+    group: str,
+    topic: str,
+    total: int,
+    progress: Progress,
+    label: str,
+    alerts: AlertReader | None = None,
+    expected_alerts: int | None = None,
+    timeout: float = 600.0,
+    alert_grace: float = 15.0,
+) -> DrainResult:
+    """Wait until `children` (consumer group `group`) have committed `total` offsets of
+    `topic` (and `expected_alerts` are out), then measure. The children are left running."""
+    members = len(children)
+    watcher = CommitWatcher(bootstrap, group, topic, watch_members=members > 1)
+    await watcher.start()
+    note = ""
+    try:
+        deadline = started + timeout
+        committed_at: float | None = None
+        with progress.counter(label, total) as counter:
+            while True:
+                for child in children:
+                    child.check()
+                now = time.monotonic()
+                committed = watcher.committed
+                extra = ""
+                if alerts is not None and expected_alerts is not None:
+                    extra = f"alerts {alerts.distinct}/{expected_alerts}"
+                counter.set(committed, extra)
+                if committed >= total and committed_at is None:
+                    committed_at = now
+                if committed_at is not None:
+                    if alerts is None or expected_alerts is None:
+                        break
+                    if alerts.distinct >= expected_alerts:
+                        break
+                    if now - committed_at > alert_grace:
+                        note = (f"only {alerts.distinct} of {expected_alerts} expected alerts "
+                                f"after all offsets were committed")
+                        break
+                if now > deadline:
+                    note = f"timed out after {timeout:.0f}s at {committed:,}/{total:,} committed"
+                    break
+                await asyncio.sleep(0.1)
+        rss = [child.rss() for child in children]
+    finally:
+        await watcher.stop()
+
+    samples = list(watcher.samples)
+    end = done_time(samples, total)
+    n_alerts = alerts.distinct if alerts is not None else None
+    if alerts is not None and expected_alerts is not None and end is not None:
+        alerts_end = alerts_done_time(alerts.received, expected_alerts)
+        if alerts_end is not None:
+            end = max(end, alerts_end)
+        elif alerts.received:
+            end = max(end, alerts.received[-1][0])
+    first_commit = next((s.t for s in samples if s.committed > 0), None)
+    window = measured_window(samples, end, total, members) if end is not None else None
+    if window is None and end is not None and members > 1:
+        window = measured_window(samples, end, total, 1)
+        if window is not None and not note:
+            note = "the group was never seen stable with all members: timed from first commit"
+    if window is None and not note:
+        note = "no measurable window (the run was shorter than a commit interval)"
+    return DrainResult(
+        messages=window.messages if window else 0,
+        seconds=window.seconds if window else None,
+        per_s=window.per_s if window else None,
+        startup_s=(first_commit - started) if first_commit is not None else None,
+        total_s=(end or time.monotonic()) - started,
+        alerts=n_alerts,
+        alerts_expected=expected_alerts,
+        members=members,
+        rss_bytes=rss,
+        note=note,
+    )

@@ -1,0 +1,186 @@
+"""Alert latency: from a comment's produce time to its alert being readable on the alerts topic,
+at a fixed offered rate (a paced producer), with one worker already running and warmed up.
+
+Alerts are matched to the comment that triggered them through `trigger_comment_id`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from streams.bench import dataset, procs
+from streams.bench.kafka_io import AlertReader, CommitWatcher, create_topics, produce, produce_paced
+from streams.bench.progress import Progress
+
+WARM_PREFIX = "warm-"
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in [0, 100]) of `values`; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100.0 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def latencies_ms(
+    sent_at: Mapping[str, float], received: Sequence[tuple[float, str, str]]
+) -> tuple[list[tuple[float, float]], int]:
+    """(send time, latency in ms) of every distinct alert whose trigger comment was sent in
+    the paced run, and the number of alerts that could not be matched."""
+    out: list[tuple[float, float]] = []
+    unmatched = 0
+    seen: set[str] = set()
+    for t, alert_id, trigger in received:
+        if alert_id in seen:
+            continue
+        seen.add(alert_id)
+        sent = sent_at.get(trigger)
+        if sent is None:
+            unmatched += 1
+        else:
+            out.append((sent, (t - sent) * 1000.0))
+    return out, unmatched
+
+
+def split(
+    sent_at: Mapping[str, float],
+    received: Sequence[tuple[float, str, str]],
+    detected: Mapping[str, float],
+) -> dict[str, float | None]:
+    """Where the time goes: produce -> the worker's `detected_at` (consume, batch, score), and
+    `detected_at` -> readable on the alerts topic (publish, changelog flush, fetch)."""
+    to_detect: list[float] = []
+    to_read: list[float] = []
+    for t, alert_id, trigger in received:
+        sent, seen = sent_at.get(trigger), detected.get(alert_id)
+        if sent is None or seen is None:
+            continue
+        to_detect.append((seen - sent) * 1000.0)
+        to_read.append((t - seen) * 1000.0)
+    return {
+        "produce_to_detected_p50_ms": percentile(to_detect, 50),
+        "produce_to_detected_p99_ms": percentile(to_detect, 99),
+        "detected_to_readable_p50_ms": percentile(to_read, 50),
+        "detected_to_readable_p99_ms": percentile(to_read, 99),
+    }
+
+
+def by_interval(
+    samples: Sequence[tuple[float, float]], began: float, seconds: float = 5.0
+) -> list[dict[str, float | int | None]]:
+    """Latency per `seconds`-long slice of send time: shows whether a backlog builds up."""
+    slices: dict[int, list[float]] = {}
+    for sent, ms in samples:
+        slices.setdefault(int((sent - began) // seconds), []).append(ms)
+    return [
+        {"from_s": i * seconds, "alerts": len(v), "p50_ms": percentile(v, 50),
+         "max_ms": max(v)}
+        for i, v in sorted(slices.items())
+    ]
+
+
+def summarize(values_ms: Sequence[float]) -> dict[str, float | None]:
+    return {
+        "p50_ms": percentile(values_ms, 50),
+        "p90_ms": percentile(values_ms, 90),
+        "p99_ms": percentile(values_ms, 99),
+        "max_ms": max(values_ms) if values_ms else None,
+    }
+
+
+async def measure(
+    *,
+    broker_url: str,
+    bootstrap: str,
+    partitions: int,
+    rate: float,
+    seconds: float,
+    threads: int,
+    workdir: Path,
+    progress: Progress,
+    extra_env: Mapping[str, str] | None = None,
+    label: str = "latency",
+) -> dict[str, Any]:
+    n = max(1, int(rate * seconds))
+    data = dataset.build(n, threads, seed=11)
+    warm = dataset.build(200, 10, seed=12, prefix=WARM_PREFIX, expect_alerts=False)
+    app_id = procs.run_id("bench-lat")
+    topic, alerts_topic = f"{app_id}-comments", f"{app_id}-alerts"
+    await create_topics(bootstrap, {topic: partitions, alerts_topic: partitions})
+    reader = AlertReader(bootstrap, alerts_topic, partitions)
+    await reader.start()
+    env = procs.worker_env(
+        broker_url=broker_url, app_id=app_id, comments_topic=topic, alerts_topic=alerts_topic,
+        partitions=partitions, data_dir=workdir / app_id, extra=extra_env,
+    )
+    child = procs.start_worker(app_id, env, workdir)
+    watcher = CommitWatcher(bootstrap, app_id, topic)
+    await watcher.start()
+    try:
+        # Warm up: wait until the worker has processed (committed) a small warm-up set.
+        await produce(bootstrap, topic, warm.rows)
+        deadline = time.monotonic() + 120
+        while watcher.committed < len(warm):
+            child.check()
+            if time.monotonic() > deadline:
+                raise TimeoutError("the latency worker did not process its warm-up comments")
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)
+        rss_before = child.rss()
+
+        with progress.counter(f"{label} @ {rate:,.0f}/s", n, "msg") as counter:
+
+            def on_progress(i: int) -> None:
+                child.check()
+                counter.set(i)
+
+            sent_at, send_s = await produce_paced(
+                bootstrap, topic, data.rows, data.comment_ids, rate, on_progress=on_progress
+            )
+        total = len(warm) + n
+        expected = data.expected_alerts or 0
+        deadline = time.monotonic() + 60
+        committed_at: float | None = None
+        while time.monotonic() < deadline:
+            child.check()
+            if watcher.committed >= total and committed_at is None:
+                committed_at = time.monotonic()
+            if committed_at is not None and (
+                reader.distinct >= expected or time.monotonic() - committed_at > 5
+            ):
+                break
+            await asyncio.sleep(0.1)
+        lag_at_end = total - watcher.committed
+        rss_after = child.rss()
+    finally:
+        await watcher.stop()
+        child.stop()
+        await reader.stop()
+    received = [r for r in reader.received if not r[2].startswith(WARM_PREFIX)]
+    pairs, unmatched = latencies_ms(sent_at, received)
+    values = [ms for _, ms in pairs]
+    began = min(sent_at.values()) if sent_at else 0.0
+    result: dict[str, Any] = {
+        "offered_rate": rate,
+        "comments": n,
+        "threads": data.threads,
+        "achieved_rate": n / send_s if send_s > 0 else None,
+        "alerts": len(values),
+        "alerts_expected": expected,
+        "unmatched_alerts": unmatched,
+        "uncommitted_at_end": lag_at_end,
+        "rss_bytes_before": rss_before,
+        "rss_bytes_after": rss_after,
+        "app_id": app_id,
+    }
+    result.update(summarize(values))
+    result["split"] = split(sent_at, received, reader.detected)
+    result["by_5s"] = by_interval(pairs, began)
+    return result

@@ -1,0 +1,105 @@
+"""`raw_consume`: a plain aiokafka consumer group reading and orjson-decoding the topic (the
+ceiling). Run as a child process:
+
+    python -m streams.bench.raw_consume --bootstrap HOST:PORT --topic T --group G \
+        --expect N --out result.json
+
+Timed in the child from the first fetched batch to the N-th decoded message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from streams.bench import procs
+from streams.bench.progress import Progress
+
+
+async def consume(bootstrap: str, topic: str, group: str, expect: int) -> dict[str, Any]:
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        auto_offset_reset="earliest",
+        enable_auto_commit=True,
+    )
+    await consumer.start()
+    try:
+        n = 0
+        first: float | None = None
+        loads = orjson.loads
+        while n < expect:
+            batches = await consumer.getmany(timeout_ms=500, max_records=10_000)
+            if first is None and batches:
+                first = time.monotonic()
+            for records in batches.values():
+                for record in records:
+                    loads(record.value)
+                n += len(records)
+        seconds = time.monotonic() - (first or time.monotonic())
+        await consumer.commit()
+    finally:
+        await consumer.stop()
+    return {"messages": n, "seconds": seconds, "per_s": n / seconds if seconds > 0 else None}
+
+
+def child_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m streams.bench.raw_consume")
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--group", required=True)
+    parser.add_argument("--expect", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    result = asyncio.run(consume(args.bootstrap, args.topic, args.group, args.expect))
+    args.out.write_bytes(orjson.dumps(result))
+    return 0
+
+
+async def measure(
+    *,
+    bootstrap: str,
+    topic: str,
+    total: int,
+    workdir: Path,
+    progress: Progress,
+    timeout: float = 300.0,
+) -> dict[str, Any]:
+    group = procs.run_id("bench-raw")
+    out = workdir / f"{group}.json"
+    argv = procs.python_argv(
+        "-m", "streams.bench.raw_consume", "--bootstrap", bootstrap, "--topic", topic,
+        "--group", group, "--expect", str(total), "--out", str(out),
+    )
+    env = procs.clean_env()
+    started = time.monotonic()
+    child = procs.Child(group, argv, env, workdir)
+    try:
+        with progress.counter("raw_consume", None, "s") as counter:
+            while child.alive():
+                if time.monotonic() - started > timeout:
+                    raise TimeoutError(f"raw_consume did not finish in {timeout:.0f}s")
+                counter.set(int(time.monotonic() - started))
+                await asyncio.sleep(0.1)
+        if not out.exists():
+            raise procs.ChildFailed(
+                f"raw_consume wrote no result (exit code {child.proc.returncode}); "
+                f"see {child.log_path}"
+            )
+    finally:
+        child.stop()
+    data: dict[str, Any] = orjson.loads(out.read_bytes())
+    data["total_s"] = time.monotonic() - started
+    return data
+
+
+if __name__ == "__main__":
+    raise SystemExit(child_main())

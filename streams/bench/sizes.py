@@ -1,0 +1,43 @@
+"""Sizes of a benchmark run: the default, `--quick` and `--full` presets (no heavy imports:
+the CLI builds its flags from these fields)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SECTIONS: tuple[str, ...] = (
+    "core", "raw", "bare", "bare_take", "flamewatch", "scaleout", "latency", "memory",
+)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    comments: int = 60_000
+    """Comments on the shared throughput topic (raw, bare Faust, flamewatch, scale-out)."""
+    threads: int = 3_000
+    partitions: int = 4
+    latency_rate: float = 1_000.0
+    latency_seconds: float = 30.0
+    latency_threads: int = 2_000
+    memory_comments: int = 50_000
+    """Comments per generation of the memory run (N)."""
+    memory_threads: int = 5_000
+    """Threads per generation of the memory run (M)."""
+    memory_generations: int = 3
+    core_comments: int = 20_000
+    core_threads: int = 1_000
+    take: int = 500
+    """Batch size of the `bare_faust` take_events variant (the worker's default batch)."""
+
+
+DEFAULT = Sizes()
+QUICK = Sizes(
+    comments=15_000, threads=750, latency_seconds=8.0, latency_threads=500,
+    memory_comments=5_000, memory_threads=500, memory_generations=2,
+    core_comments=5_000, core_threads=250,
+)
+FULL = Sizes(
+    comments=200_000, threads=10_000, latency_seconds=60.0,
+    memory_comments=1_000_000, memory_threads=100_000, memory_generations=2,
+    core_comments=100_000, core_threads=2_000,
+)

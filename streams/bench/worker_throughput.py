@@ -1,0 +1,72 @@
+"""`flamewatch` (and scale-out): the real worker, `python -m streams worker`, draining the
+pre-produced comments topic with a fresh app id (consumer group, changelog, alerts topic).
+
+Timed from the first committed offset to the last one with every expected alert readable on the
+run's alerts topic (the expected count comes from the offline core over the same events).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from streams.bench import procs
+from streams.bench.drain import drain
+from streams.bench.kafka_io import AlertReader, create_topics
+from streams.bench.progress import Progress
+
+
+async def measure(
+    *,
+    broker_url: str,
+    bootstrap: str,
+    topic: str,
+    total: int,
+    partitions: int,
+    expected_alert_ids: set[str] | None,
+    workdir: Path,
+    progress: Progress,
+    workers: int = 1,
+    label: str = "flamewatch",
+    extra_env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Run `workers` worker processes in one group over `topic` and time them."""
+    expected_alerts = len(expected_alert_ids) if expected_alert_ids is not None else None
+    app_id = procs.run_id(f"bench-fw{workers}")
+    alerts_topic = f"{app_id}-alerts"
+    await create_topics(bootstrap, {alerts_topic: partitions})
+    reader = AlertReader(bootstrap, alerts_topic, partitions)
+    await reader.start()
+    children: list[procs.Child] = []
+    started = time.monotonic()
+    try:
+        for i in range(workers):
+            env = procs.worker_env(
+                broker_url=broker_url, app_id=app_id, comments_topic=topic,
+                alerts_topic=alerts_topic, partitions=partitions,
+                data_dir=workdir / f"{app_id}-{i}", extra=extra_env,
+            )
+            children.append(procs.start_worker(f"{app_id}-{i}", env, workdir))
+        result = await drain(
+            children=children, started=started, bootstrap=bootstrap, group=app_id,
+            topic=topic, total=total, progress=progress, label=label, alerts=reader,
+            expected_alerts=expected_alerts,
+            timeout=timeout if timeout is not None else 120.0 + total / 200.0,
+        )
+    finally:
+        for child in children:
+            child.stop()
+        await reader.stop()
+    data = result.as_dict()
+    data["app_id"] = app_id
+    data["duplicate_alerts"] = reader.count - reader.distinct
+    if expected_alert_ids is not None:
+        got = {alert_id for _, alert_id, _ in reader.received}
+        missing = expected_alert_ids - got
+        data["missing_alerts"] = len(missing)
+        data["unexpected_alerts"] = len(got - expected_alert_ids)
+        data["missing_alert_ids"] = sorted(missing)[:10]
+    return data
