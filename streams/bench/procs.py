@@ -136,6 +136,12 @@ def run_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
+def running() -> list[str]:
+    """Names of the children not stopped yet."""
+    with _LOCK:
+        return sorted(child.name for child in _LIVE)
+
+
 def stop_all() -> None:
     with _LOCK:
         live = list(_LIVE)
