@@ -96,6 +96,7 @@ async def measure(
     progress: Progress,
     take: int = 0,
     timeout: float | None = None,
+    broker_pid: int | None = None,
 ) -> dict[str, Any]:
     """Run the bare agent over `topic` (already holding `total` messages) and time it."""
     name = "bare_faust_take" if take else "bare_faust"
@@ -114,7 +115,7 @@ async def measure(
     try:
         result: DrainResult = await drain(
             children=[child], started=started, bootstrap=bootstrap, group=app_id, topic=topic,
-            total=total, progress=progress, label=name,
+            total=total, progress=progress, broker_pid=broker_pid, label=name,
             timeout=timeout if timeout is not None else 120.0 + total / 500.0,
         )
     finally:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from streams.bench.kafka_io import AlertReader, CommitWatcher, Sample
-from streams.bench.procs import Child
+from streams.bench.procs import Child, cpu_seconds
 from streams.bench.progress import Progress
 
 
@@ -24,6 +24,8 @@ from streams.bench.progress import Progress
 class Window:
     messages: int
     seconds: float
+    start: float = 0.0
+    """time.monotonic() at which it starts."""
 
     @property
     def per_s(self) -> float | None:
@@ -44,8 +46,39 @@ def measured_window(
         seconds = end_time - sample.t
         if remaining <= 0 or seconds <= 0:
             return None
-        return Window(remaining, seconds)
+        return Window(remaining, seconds, sample.t)
     return None
+
+
+@dataclass
+class CpuSample:
+    t: float
+    children: list[float | None]
+    broker: float | None
+    bench: float
+
+
+def cores_used(
+    samples: Sequence[CpuSample], start: float, end: float
+) -> dict[str, Any] | None:
+    """Average cores used between `start` and `end` by each child, the broker and this
+    process (CPU seconds / wall seconds, from the samples nearest to both ends)."""
+    if not samples:
+        return None
+    first = min(samples, key=lambda s: abs(s.t - start))
+    last = min(samples, key=lambda s: abs(s.t - end))
+    wall = last.t - first.t
+    if wall <= 0:
+        return None
+
+    def rate(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else (b - a) / wall
+
+    return {
+        "workers": [rate(a, b) for a, b in zip(first.children, last.children, strict=True)],
+        "broker": rate(first.broker, last.broker),
+        "bench": rate(first.bench, last.bench),
+    }
 
 
 def done_time(samples: Sequence[Sample], total: int) -> float | None:
@@ -79,6 +112,9 @@ class DrainResult:
     alerts_expected: int | None = None
     members: int = 1
     rss_bytes: list[int | None] | None = None
+    cpu_cores: dict[str, Any] | None = None
+    """Cores used during the measured window by the measured process(es), the broker (when
+    started here) and the benchmark process itself."""
     note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -92,6 +128,7 @@ class DrainResult:
             "alerts_expected": self.alerts_expected,
             "processes": self.members,
             "rss_bytes": self.rss_bytes,
+            "cpu_cores": self.cpu_cores,
             "note": self.note,
         }
 
@@ -110,6 +147,7 @@ async def drain(
     expected_alerts: int | None = None,
     timeout: float = 600.0,
     alert_grace: float = 15.0,
+    broker_pid: int | None = None,
 ) -> DrainResult:
     """Wait until `children` (consumer group `group`) have committed `total` offsets of
     `topic` (and `expected_alerts` are out), then measure. The children are left running."""
@@ -117,6 +155,7 @@ async def drain(
     watcher = CommitWatcher(bootstrap, group, topic, watch_members=members > 1)
     await watcher.start()
     note = ""
+    cpu: list[CpuSample] = []
     try:
         deadline = started + timeout
         committed_at: float | None = None
@@ -125,6 +164,10 @@ async def drain(
                 for child in children:
                     child.check()
                 now = time.monotonic()
+                cpu.append(CpuSample(
+                    now, [child.cpu() for child in children],
+                    cpu_seconds(broker_pid) if broker_pid else None, time.process_time(),
+                ))
                 committed = watcher.committed
                 extra = ""
                 if alerts is not None and expected_alerts is not None:
@@ -176,5 +219,6 @@ async def drain(
         alerts_expected=expected_alerts,
         members=members,
         rss_bytes=rss,
+        cpu_cores=cores_used(cpu, window.start, window.start + window.seconds) if window else None,
         note=note,
     )

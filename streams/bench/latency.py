@@ -15,9 +15,18 @@ from typing import Any
 
 from streams.bench import dataset, procs
 from streams.bench.kafka_io import AlertReader, CommitWatcher, create_topics, produce, produce_paced
+from streams.bench.procs import cpu_seconds
 from streams.bench.progress import Progress
 
 WARM_PREFIX = "warm-"
+
+
+def _rate(a: tuple[float, float | None, float | None],
+          b: tuple[float, float | None, float | None], i: int) -> float | None:
+    x, y = a[i], b[i]
+    if x is None or y is None or b[0] <= a[0]:
+        return None
+    return (y - x) / (b[0] - a[0])
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -107,6 +116,7 @@ async def measure(
     progress: Progress,
     extra_env: Mapping[str, str] | None = None,
     label: str = "latency",
+    broker_pid: int | None = None,
 ) -> dict[str, Any]:
     n = max(1, int(rate * seconds))
     data = dataset.build(n, threads, seed=11)
@@ -135,6 +145,7 @@ async def measure(
         await asyncio.sleep(1.0)
         rss_before = child.rss()
 
+        cpu_before = (time.monotonic(), child.cpu(), cpu_seconds(broker_pid) if broker_pid else None)
         with progress.counter(f"{label} @ {rate:,.0f}/s", n, "msg") as counter:
 
             def on_progress(i: int) -> None:
@@ -144,6 +155,7 @@ async def measure(
             sent_at, send_s = await produce_paced(
                 bootstrap, topic, data.rows, data.comment_ids, rate, on_progress=on_progress
             )
+        cpu_after = (time.monotonic(), child.cpu(), cpu_seconds(broker_pid) if broker_pid else None)
         total = len(warm) + n
         expected = data.expected_alerts or 0
         deadline = time.monotonic() + 60
@@ -179,6 +191,10 @@ async def measure(
         "rss_bytes_before": rss_before,
         "rss_bytes_after": rss_after,
         "app_id": app_id,
+    }
+    result["cpu_cores"] = {
+        "worker": _rate(cpu_before, cpu_after, 1),
+        "broker": _rate(cpu_before, cpu_after, 2),
     }
     result.update(summarize(values))
     result["split"] = split(sent_at, received, reader.detected)

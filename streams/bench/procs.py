@@ -39,6 +39,19 @@ def rss_bytes(pid: int) -> int | None:
     return None
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds used so far by process `pid` (from /proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Child:
     """One child process with its output in a log file."""
 
@@ -60,6 +73,9 @@ class Child:
 
     def rss(self) -> int | None:
         return rss_bytes(self.pid) if self.alive() else None
+
+    def cpu(self) -> float | None:
+        return cpu_seconds(self.pid) if self.alive() else None
 
     def check(self) -> None:
         """Raise (with the tail of its log) if the process has exited."""

@@ -147,6 +147,21 @@ def _bytes(value: Any) -> str:
     return f"{value:,.0f} B" if isinstance(value, int | float) else "n/a"
 
 
+def cores_text(cpu: Any) -> str:
+    """'cores: worker 0.95, broker 0.40' from a cpu_cores dict ('' when unknown)."""
+    if not isinstance(cpu, dict):
+        return ""
+    parts = []
+    workers = cpu.get("workers")
+    if workers is None and cpu.get("worker") is not None:
+        workers = [cpu["worker"]]
+    if workers and all(isinstance(w, int | float) for w in workers):
+        parts.append("process " + "+".join(f"{w:.2f}" for w in workers))
+    if isinstance(cpu.get("broker"), int | float):
+        parts.append(f"broker {cpu['broker']:.2f}")
+    return "cores: " + ", ".join(parts) if parts else ""
+
+
 def render(results: dict[str, Any]) -> str:
     meta = results.get("meta", {})
     lines: list[str] = []
@@ -183,6 +198,9 @@ def render(results: dict[str, Any]) -> str:
                 extra += f" ({data['missing_alerts']} missing)"
         if data.get("note"):
             extra += f"   ({data['note']})"
+        cores = cores_text(data.get("cpu_cores"))
+        if cores:
+            extra += f"   [{cores}]"
         add(f"  {label:<46} {_rate(data.get('per_s'))}{extra}")
     scale = results.get("scaleout")
     if isinstance(scale, dict):
@@ -191,6 +209,9 @@ def render(results: dict[str, Any]) -> str:
         note = f"   ({two['note']})" if two.get("note") else ""
         if two.get("missing_alerts"):
             note += f"   ({two['missing_alerts']} alerts missing)"
+        cores = cores_text(two.get("cpu_cores"))
+        if cores:
+            note += f"   [{cores}]"
         add(f"  {'scale-out: 2 workers':<46} {_rate(two.get('per_s'))}"
             f"   alerts {two.get('alerts')}/{two.get('alerts_expected')}{note}")
     ratios = results.get("ratios") or {}
@@ -209,6 +230,9 @@ def render(results: dict[str, Any]) -> str:
             f"(expected {lat.get('alerts_expected')})")
         add(f"  p50 {_ms(lat.get('p50_ms'))}   p90 {_ms(lat.get('p90_ms'))}   "
             f"p99 {_ms(lat.get('p99_ms'))}   max {_ms(lat.get('max_ms'))}")
+        cores = cores_text(lat.get("cpu_cores"))
+        if cores:
+            add(f"  while sending: {cores}")
         split = lat.get("split") or {}
         if split:
             add(f"  produce -> worker detected_at: p50 "

@@ -54,6 +54,29 @@ def loadavg() -> list[float] | None:
         return None
 
 
+def source_version() -> dict[str, Any]:
+    """The commit measured, and whether the worker's sources differ from it."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD") or None,
+        "uncommitted_in": [
+            line[3:] for line in git("status", "--porcelain", "--", "streams", "schemas")
+            .splitlines() if line[:2].strip() and not line.startswith("??")
+        ],
+    }
+
+
 def machine_info() -> dict[str, Any]:
     model = ""
     with contextlib.suppress(OSError):
@@ -107,6 +130,7 @@ def running_broker(choice: BrokerChoice, progress: Progress) -> Iterator[dict[st
             "version": kafka_version() if choice.kind == "kafka" else None,
             "url": broker.url,
             "bootstrap": broker.bootstrap,
+            "pid": broker.pid,
         }
 
 
@@ -144,6 +168,7 @@ async def _broker_sections(
         if "raw" in sections:
             progress.stage("raw_consume: plain aiokafka consumer group + orjson decode")
             results["raw_consume"] = await raw_consume.measure(**common)
+        common["broker_pid"] = broker.get("pid")
         if "bare" in sections:
             progress.stage("bare_faust: a Faust agent that only iterates the topic")
             results["bare_faust"] = await bare_faust.measure(
@@ -172,7 +197,7 @@ async def _broker_sections(
         results["latency"] = await latency.measure(
             broker_url=url, bootstrap=bootstrap, partitions=parts, rate=sizes.latency_rate,
             seconds=sizes.latency_seconds, threads=sizes.latency_threads, workdir=workdir,
-            progress=progress,
+            progress=progress, broker_pid=broker.get("pid"),
         )
     if "memory" in sections:
         progress.stage(f"memory: {sizes.memory_comments:,} comments over "
@@ -209,6 +234,7 @@ def run(
             "sizes": dataclasses.asdict(sizes),
             "sections": [s for s in SECTIONS if s in chosen],
             "loadavg_at_start": loadavg(),
+            "source": source_version(),
             "command": " ".join(["flamewatch", *sys.argv[1:]]) if sys.argv else "",
             "worker_overrides": {
                 "BROKER_COMMIT_INTERVAL": procs.COMMIT_INTERVAL,
@@ -228,7 +254,7 @@ def run(
     try:
         if chosen - {"core"}:
             with running_broker(broker, progress) as info:
-                results["meta"]["broker"] = info
+                results["meta"]["broker"] = {k: v for k, v in info.items() if k != "pid"}
                 asyncio.run(_broker_sections(results, info, sizes, chosen, workdir, progress))
         failed = False
     finally:

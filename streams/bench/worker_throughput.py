@@ -32,6 +32,7 @@ async def measure(
     label: str = "flamewatch",
     extra_env: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    broker_pid: int | None = None,
 ) -> dict[str, Any]:
     """Run `workers` worker processes in one group over `topic` and time them."""
     expected_alerts = len(expected_alert_ids) if expected_alert_ids is not None else None
@@ -52,7 +53,7 @@ async def measure(
             children.append(procs.start_worker(f"{app_id}-{i}", env, workdir))
         result = await drain(
             children=children, started=started, bootstrap=bootstrap, group=app_id,
-            topic=topic, total=total, progress=progress, label=label, alerts=reader,
+            topic=topic, total=total, progress=progress, broker_pid=broker_pid, label=label, alerts=reader,
             expected_alerts=expected_alerts,
             timeout=timeout if timeout is not None else 120.0 + total / 200.0,
         )

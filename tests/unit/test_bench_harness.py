@@ -187,3 +187,16 @@ def test_sections_and_broker_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLAMEWATCH_BROKER", "kafka://127.0.0.1:9")
     choice = cli.choose_broker(parse())
     assert (choice.kind, choice.url) == ("existing", "kafka://127.0.0.1:9")
+
+
+def test_cores_used_over_the_window() -> None:
+    samples = [drain.CpuSample(0.0, [1.0, 2.0], 10.0, 0.5),
+               drain.CpuSample(1.0, [1.5, 2.1], 10.2, 0.6),
+               drain.CpuSample(3.0, [2.5, 2.3], 10.6, 0.7)]
+    cores = drain.cores_used(samples, start=1.0, end=3.0)
+    assert cores is not None
+    assert cores["workers"] == [pytest.approx(0.5), pytest.approx(0.1)]
+    assert cores["broker"] == pytest.approx(0.2)
+    assert cores["bench"] == pytest.approx(0.05)
+    assert drain.cores_used([], 0.0, 1.0) is None
+    assert procs.cpu_seconds(os.getpid()) is not None

@@ -129,3 +129,10 @@ def test_results_are_json_serialisable() -> None:
     report.add_ratios(r)
     report.evaluate(r)
     assert orjson.loads(orjson.dumps(r))["targets"][0]["key"] == "flamewatch_over_bare_faust"
+
+
+def test_cores_text() -> None:
+    assert report.cores_text({"workers": [0.9, 0.8], "broker": 0.5}) == (
+        "cores: process 0.90+0.80, broker 0.50")
+    assert report.cores_text({"worker": 0.7, "broker": None}) == "cores: process 0.70"
+    assert report.cores_text(None) == ""
