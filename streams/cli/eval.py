@@ -9,6 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from streams.cli.detect_settings import load_detect_config
+from streams.detect import DetectConfig
 from streams.evaluation.pairs import evaluate_pairs, load_pairs, metrics
 from streams.evaluation.threads import evaluate_thread, load_thread
 
@@ -26,6 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--holdout", action="store_true", help="also score pairs_holdout.jsonl separately"
     )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="also evaluate the blind sets (data/blind*/), written without seeing the detector",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="list every misclassified pair")
     p.add_argument("--json", type=Path, help="also write the numbers to this JSON file")
     p.set_defaults(func=run)
@@ -33,10 +39,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_detect_config()
-    data: Path = args.data
+    folders = [args.data]
+    if args.all:
+        folders += sorted(p for p in args.data.glob("blind*") if p.is_dir())
     report: dict[str, object] = {}
+    for folder in folders:
+        if len(folders) > 1:
+            print(f"######## {folder.name}")
+        code = _run_folder(args, config, folder, report if folder == args.data else {})
+        if code:
+            return code
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+def _run_folder(
+    args: argparse.Namespace, config: DetectConfig, data: Path, report: dict[str, object]
+) -> int:
     files = [("pairs", data / "pairs.jsonl")]
-    if args.holdout:
+    if args.holdout and (data / "pairs_holdout.jsonl").exists():
         files.append(("holdout", data / "pairs_holdout.jsonl"))
     for label, path in files:
         if not path.exists():
@@ -116,6 +138,4 @@ def run(args: argparse.Namespace) -> int:
             f"recall {m.recall:.3f}  F1 {m.f1:.3f}  (tp {m.tp}, fp {m.fp}, fn {m.fn})"
         )
     report["threads"] = thread_reports
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
     return 0
