@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from streams.bench.kafka_io import AlertReader, CommitWatcher, Sample
-from streams.bench.procs import Child, cpu_seconds
+from streams.bench.procs import Child, cpu_seconds, system_cpu
 from streams.bench.progress import Progress
 
 
@@ -56,6 +56,18 @@ class CpuSample:
     children: list[float | None]
     broker: float | None
     bench: float
+    system: float | None = None
+    """CPU seconds used by every process on the machine (since boot)."""
+    stalled: float | None = None
+    """Seconds some task waited for a CPU (PSI, since boot)."""
+
+
+def cpu_sample(children: Sequence[Child], broker_pid: int | None) -> CpuSample:
+    system, stalled = system_cpu()
+    return CpuSample(
+        time.monotonic(), [child.cpu() for child in children],
+        cpu_seconds(broker_pid) if broker_pid else None, time.process_time(), system, stalled,
+    )
 
 
 def cores_used(
@@ -74,10 +86,20 @@ def cores_used(
     def rate(a: float | None, b: float | None) -> float | None:
         return None if a is None or b is None else (b - a) / wall
 
+    workers = [rate(a, b) for a, b in zip(first.children, last.children, strict=True)]
+    broker, bench = rate(first.broker, last.broker), rate(first.bench, last.bench)
+    machine = rate(first.system, last.system)
+    others = None
+    if machine is not None and all(w is not None for w in workers):
+        others = max(0.0, machine - sum(w or 0.0 for w in workers) - (broker or 0.0)
+                     - (bench or 0.0))
     return {
-        "workers": [rate(a, b) for a, b in zip(first.children, last.children, strict=True)],
-        "broker": rate(first.broker, last.broker),
-        "bench": rate(first.bench, last.bench),
+        "workers": workers,
+        "broker": broker,
+        "bench": bench,
+        "machine": machine,
+        "others": others,
+        "cpu_pressure": rate(first.stalled, last.stalled),
     }
 
 
@@ -164,10 +186,7 @@ async def drain(
                 for child in children:
                     child.check()
                 now = time.monotonic()
-                cpu.append(CpuSample(
-                    now, [child.cpu() for child in children],
-                    cpu_seconds(broker_pid) if broker_pid else None, time.process_time(),
-                ))
+                cpu.append(cpu_sample(children, broker_pid))
                 committed = watcher.committed
                 extra = ""
                 if alerts is not None and expected_alerts is not None:

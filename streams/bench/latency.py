@@ -14,19 +14,23 @@ from pathlib import Path
 from typing import Any
 
 from streams.bench import dataset, procs
+from streams.bench.drain import cores_used, cpu_sample
 from streams.bench.kafka_io import AlertReader, CommitWatcher, create_topics, produce, produce_paced
-from streams.bench.procs import cpu_seconds
 from streams.bench.progress import Progress
+from streams.bench.stats_page import worker_stats
+from streams.brokers.base import free_port
 
 WARM_PREFIX = "warm-"
 
 
-def _rate(a: tuple[float, float | None, float | None],
-          b: tuple[float, float | None, float | None], i: int) -> float | None:
-    x, y = a[i], b[i]
-    if x is None or y is None or b[0] <= a[0]:
+def _mean_batch(before: Mapping[str, Any], after: Mapping[str, Any]) -> float | None:
+    """Comments per agent batch during the paced run (from the worker's stats page)."""
+    try:
+        batches = after["batches"] - before["batches"]
+        processed = after["processed"] - before["processed"]
+    except (KeyError, TypeError):
         return None
-    return (y - x) / (b[0] - a[0])
+    return processed / batches if batches > 0 else None
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -126,9 +130,12 @@ async def measure(
     await create_topics(bootstrap, {topic: partitions, alerts_topic: partitions})
     reader = AlertReader(bootstrap, alerts_topic, partitions)
     await reader.start()
+    port = free_port()
     env = procs.worker_env(
         broker_url=broker_url, app_id=app_id, comments_topic=topic, alerts_topic=alerts_topic,
-        partitions=partitions, data_dir=workdir / app_id, extra=extra_env,
+        partitions=partitions, data_dir=workdir / app_id,
+        extra={"FLAMEWATCH_WEB_ENABLED": "true", "FLAMEWATCH_WEB_PORT": str(port),
+               **(extra_env or {})},
     )
     child = procs.start_worker(app_id, env, workdir)
     watcher = CommitWatcher(bootstrap, app_id, topic)
@@ -144,8 +151,9 @@ async def measure(
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.0)
         rss_before = child.rss()
+        stats_before = await worker_stats(port) or {}
 
-        cpu_before = (time.monotonic(), child.cpu(), cpu_seconds(broker_pid) if broker_pid else None)
+        cpu_before = cpu_sample([child], broker_pid)
         with progress.counter(f"{label} @ {rate:,.0f}/s", n, "msg") as counter:
 
             def on_progress(i: int) -> None:
@@ -155,7 +163,7 @@ async def measure(
             sent_at, send_s = await produce_paced(
                 bootstrap, topic, data.rows, data.comment_ids, rate, on_progress=on_progress
             )
-        cpu_after = (time.monotonic(), child.cpu(), cpu_seconds(broker_pid) if broker_pid else None)
+        cpu_after = cpu_sample([child], broker_pid)
         total = len(warm) + n
         expected = data.expected_alerts or 0
         deadline = time.monotonic() + 60
@@ -170,6 +178,7 @@ async def measure(
                 break
             await asyncio.sleep(0.1)
         lag_at_end = total - watcher.committed
+        stats_after = await worker_stats(port) or {}
         rss_after = child.rss()
     finally:
         await watcher.stop()
@@ -188,14 +197,12 @@ async def measure(
         "alerts_expected": expected,
         "unmatched_alerts": unmatched,
         "uncommitted_at_end": lag_at_end,
+        "mean_batch": _mean_batch(stats_before, stats_after),
         "rss_bytes_before": rss_before,
         "rss_bytes_after": rss_after,
         "app_id": app_id,
     }
-    result["cpu_cores"] = {
-        "worker": _rate(cpu_before, cpu_after, 1),
-        "broker": _rate(cpu_before, cpu_after, 2),
-    }
+    result["cpu_cores"] = cores_used([cpu_before, cpu_after], cpu_before.t, cpu_after.t)
     result.update(summarize(values))
     result["split"] = split(sent_at, received, reader.detected)
     result["by_5s"] = by_interval(pairs, began)

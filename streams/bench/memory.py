@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,22 +26,10 @@ from streams.bench import dataset, procs
 from streams.bench.kafka_io import CommitWatcher, create_topics, latest_value_sizes, produce
 from streams.bench.latency import percentile
 from streams.bench.progress import Progress
+from streams.bench.stats_page import worker_stats
 from streams.brokers.base import free_port
 
 EXPIRY_INTERVAL = 1.0
-
-
-async def _stats(port: int) -> dict[str, Any] | None:
-    import aiohttp
-
-    try:
-        async with aiohttp.ClientSession() as session, session.get(
-            f"http://127.0.0.1:{port}/flamewatch/stats/", timeout=aiohttp.ClientTimeout(total=5)
-        ) as response:
-            data: dict[str, Any] = await response.json()
-            return data
-    except Exception:
-        return None
 
 
 def per_thread(rss_loaded: int | None, rss_idle: int | None, threads: int) -> float | None:
@@ -67,6 +56,7 @@ async def measure(
     generations: int,
     workdir: Path,
     progress: Progress,
+    extra_env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     span = dataset.event_span_seconds(comments)
     inactivity = span + 60.0
@@ -83,6 +73,7 @@ async def measure(
         broker_url=broker_url, app_id=app_id, comments_topic=topic, alerts_topic=alerts_topic,
         partitions=partitions, data_dir=workdir / app_id,
         extra={
+            **(extra_env or {}),
             "FLAMEWATCH_INACTIVITY_SECONDS": f"{inactivity:.0f}",
             "FLAMEWATCH_EXPIRY_INTERVAL": str(EXPIRY_INTERVAL),
             "FLAMEWATCH_WEB_ENABLED": "true",
@@ -113,16 +104,16 @@ async def measure(
                 if time.monotonic() - began > max(300.0, len(rows) / 200):
                     raise TimeoutError(f"memory run: {label} not processed in time")
                 await asyncio.sleep(0.2)
-        stats = await _stats(port)
+        stats = await worker_stats(port)
         waited = time.monotonic()
         # expiry runs every EXPIRY_INTERVAL: give it a few ticks to reach the expected count
         while time.monotonic() - waited < 30:
-            stats = await _stats(port)
+            stats = await worker_stats(port)
             if stats is not None and stats.get("threads", -1) <= live_threads:
                 break
             await asyncio.sleep(0.5)
         await asyncio.sleep(2 * EXPIRY_INTERVAL)
-        stats = await _stats(port) or {}
+        stats = await worker_stats(port) or {}
         return {
             "generation": label,
             "comments_total": produced,

@@ -52,6 +52,29 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def system_cpu() -> tuple[float | None, float | None]:
+    """(CPU seconds all processes have used since boot, seconds some task waited for a CPU
+    since boot (PSI "some"; None without /proc/pressure)). Differences over a window give the
+    cores busy on the whole machine and the share of time CPUs were contended."""
+    busy: float | None = None
+    stalled: float | None = None
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+        busy = (user + nice + system + irq + softirq + steal) / _TICKS
+    except (OSError, ValueError):
+        pass
+    try:
+        with open("/proc/pressure/cpu") as pressure:
+            for line in pressure:
+                if line.startswith("some"):
+                    stalled = int(line.rsplit("total=", 1)[1]) / 1e6
+    except (OSError, ValueError, IndexError):
+        pass
+    return busy, stalled
+
+
 class Child:
     """One child process with its output in a log file."""
 

@@ -159,6 +159,10 @@ def cores_text(cpu: Any) -> str:
         parts.append("process " + "+".join(f"{w:.2f}" for w in workers))
     if isinstance(cpu.get("broker"), int | float):
         parts.append(f"broker {cpu['broker']:.2f}")
+    if isinstance(cpu.get("others"), int | float):
+        parts.append(f"other processes {cpu['others']:.2f}")
+    if isinstance(cpu.get("cpu_pressure"), int | float):
+        parts.append(f"CPU contended {cpu['cpu_pressure'] * 100:.0f}% of the time")
     return "cores: " + ", ".join(parts) if parts else ""
 
 
@@ -175,6 +179,8 @@ def render(results: dict[str, Any]) -> str:
     if sizes:
         add("sizes: " + ", ".join(f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}"
                                   for k, v in sizes.items()))
+    if meta.get("worker_env"):
+        add("worker env: " + " ".join(f"{k}={v}" for k, v in meta["worker_env"].items()))
     th = results.get("throughput_topic")
     if th:
         add("")
@@ -231,8 +237,10 @@ def render(results: dict[str, Any]) -> str:
         add(f"  p50 {_ms(lat.get('p50_ms'))}   p90 {_ms(lat.get('p90_ms'))}   "
             f"p99 {_ms(lat.get('p99_ms'))}   max {_ms(lat.get('max_ms'))}")
         cores = cores_text(lat.get("cpu_cores"))
-        if cores:
-            add(f"  while sending: {cores}")
+        batch = lat.get("mean_batch")
+        if cores or batch:
+            add(f"  while sending: {cores}"
+                + (f"; {batch:,.0f} comments per agent batch" if batch else ""))
         split = lat.get("split") or {}
         if split:
             add(f"  produce -> worker detected_at: p50 "

@@ -16,7 +16,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -141,6 +141,7 @@ async def _broker_sections(
     sections: set[str],
     workdir: Path,
     progress: Progress,
+    worker_env: Mapping[str, str],
 ) -> None:
     url, bootstrap, parts = broker["url"], broker["bootstrap"], sizes.partitions
     throughput = {"raw", "bare", "bare_take", "flamewatch", "scaleout"} & sections
@@ -182,13 +183,14 @@ async def _broker_sections(
         if {"flamewatch", "scaleout"} & sections:
             progress.stage("flamewatch: one worker (python -m streams worker)")
             results["flamewatch"] = await worker_throughput.measure(
-                broker_url=url, partitions=parts, expected_alert_ids=expected, **common
+                broker_url=url, partitions=parts, expected_alert_ids=expected,
+                extra_env=worker_env, **common,
             )
         if "scaleout" in sections:
             progress.stage(f"scale-out: two workers on the {parts}-partition topic")
             two = await worker_throughput.measure(
                 broker_url=url, partitions=parts, expected_alert_ids=expected, workers=2,
-                label="flamewatch x2", **common,
+                label="flamewatch x2", extra_env=worker_env, **common,
             )
             results["scaleout"] = {"one": results["flamewatch"], "two": two}
     if "latency" in sections:
@@ -197,7 +199,7 @@ async def _broker_sections(
         results["latency"] = await latency.measure(
             broker_url=url, bootstrap=bootstrap, partitions=parts, rate=sizes.latency_rate,
             seconds=sizes.latency_seconds, threads=sizes.latency_threads, workdir=workdir,
-            progress=progress, broker_pid=broker.get("pid"),
+            progress=progress, broker_pid=broker.get("pid"), extra_env=worker_env,
         )
     if "memory" in sections:
         progress.stage(f"memory: {sizes.memory_comments:,} comments over "
@@ -207,6 +209,7 @@ async def _broker_sections(
             broker_url=url, bootstrap=bootstrap, partitions=parts,
             comments=sizes.memory_comments, threads=sizes.memory_threads,
             generations=sizes.memory_generations, workdir=workdir, progress=progress,
+            extra_env=worker_env,
         )
 
 
@@ -218,6 +221,7 @@ def run(
     progress: Progress | None = None,
     label: str = "default",
     keep_workdir: bool = False,
+    worker_env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run the selected sections and return the results (ratios and targets included)."""
     progress = progress or Progress()
@@ -240,7 +244,9 @@ def run(
                 "BROKER_COMMIT_INTERVAL": procs.COMMIT_INTERVAL,
                 "FLAMEWATCH_SESSION_TIMEOUT": 10,
                 "FLAMEWATCH_HEARTBEAT_INTERVAL": 1,
+                **dict(worker_env or {}),
             },
+            "worker_env": dict(worker_env or {}),
         }
     }
     if "core" in chosen:
@@ -255,7 +261,8 @@ def run(
         if chosen - {"core"}:
             with running_broker(broker, progress) as info:
                 results["meta"]["broker"] = {k: v for k, v in info.items() if k != "pid"}
-                asyncio.run(_broker_sections(results, info, sizes, chosen, workdir, progress))
+                asyncio.run(_broker_sections(results, info, sizes, chosen, workdir, progress,
+                                             dict(worker_env or {})))
         failed = False
     finally:
         procs.stop_all()

@@ -45,6 +45,9 @@ def register(subparsers: Any) -> None:
                         "flamewatch, scaleout, latency, memory")
     parser.add_argument("--skip", default=None, metavar="SECTIONS",
                         help="comma-separated sections to leave out")
+    parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for every worker run, e.g. "
+                        "FLAMEWATCH_BATCH_WINDOW=0.02 (repeatable; to try settings)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     parser.add_argument("--keep-logs", action="store_true",
                         help="keep the child processes' logs (kept anyway after a failure)")
@@ -93,6 +96,16 @@ def choose_sections(args: argparse.Namespace) -> set[str]:
     return chosen
 
 
+def worker_env(args: argparse.Namespace) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for item in args.worker_env:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise SystemExit(f"flamewatch bench: --worker-env {item!r}: expected NAME=VALUE")
+        env[name.strip()] = value
+    return env
+
+
 def choose_broker(args: argparse.Namespace) -> Any:
     from streams.bench import suite
 
@@ -112,9 +125,12 @@ def run(args: argparse.Namespace) -> int:
     from streams.bench.progress import Progress
 
     logging.basicConfig(level=logging.ERROR)  # aiokafka's retry warnings are noise here
+    # a consumer assigned to a topic created a moment ago may see stale metadata once; it retries
+    logging.getLogger("aiokafka.consumer.fetcher").setLevel(logging.CRITICAL)
     sizes, label = choose_sizes(args)
     sections = choose_sections(args)
     broker = choose_broker(args)
+    extra_env = worker_env(args)
     progress = Progress(enabled=not args.quiet)
     progress.stage(f"flamewatch bench ({label}): " + ", ".join(
         f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}"
@@ -127,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, on_sigterm)
     try:
         results = suite.run(sizes, broker=broker, sections=sections, progress=progress,
-                            label=label, keep_workdir=args.keep_logs)
+                            label=label, keep_workdir=args.keep_logs, worker_env=extra_env)
     finally:
         signal.signal(signal.SIGTERM, previous)
     print(report.render(results))

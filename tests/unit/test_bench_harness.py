@@ -198,5 +198,21 @@ def test_cores_used_over_the_window() -> None:
     assert cores["workers"] == [pytest.approx(0.5), pytest.approx(0.1)]
     assert cores["broker"] == pytest.approx(0.2)
     assert cores["bench"] == pytest.approx(0.05)
+    assert cores["others"] is None  # no machine-wide numbers in these samples
     assert drain.cores_used([], 0.0, 1.0) is None
+    machine = drain.cores_used(
+        [drain.CpuSample(0.0, [0.0], 0.0, 0.0, 100.0, 5.0),
+         drain.CpuSample(2.0, [1.0], 0.5, 0.1, 103.0, 5.5)], 0.0, 2.0)
+    assert machine is not None
+    assert machine["machine"] == pytest.approx(1.5)
+    assert machine["others"] == pytest.approx(1.5 - 0.5 - 0.25 - 0.05)
+    assert machine["cpu_pressure"] == pytest.approx(0.25)
     assert procs.cpu_seconds(os.getpid()) is not None
+
+
+def test_worker_env_flag() -> None:
+    assert cli.worker_env(parse("--worker-env", "FLAMEWATCH_BATCH_WINDOW=0.02",
+                                "--worker-env", "A=b=c")) == {
+        "FLAMEWATCH_BATCH_WINDOW": "0.02", "A": "b=c"}
+    with pytest.raises(SystemExit):
+        cli.worker_env(parse("--worker-env", "novalue"))
