@@ -68,8 +68,9 @@ def source_version() -> dict[str, Any]:
         except (OSError, subprocess.SubprocessError):
             return ""
 
+    # a run from an exported snapshot (git archive) names its commit in this variable
     return {
-        "commit": git("rev-parse", "--short", "HEAD") or None,
+        "commit": git("rev-parse", "--short", "HEAD") or os.environ.get("FLAMEWATCH_BENCH_SOURCE"),
         "uncommitted_in": [
             line[3:] for line in git("status", "--porcelain", "--", "streams", "schemas")
             .splitlines() if line[:2].strip() and not line.startswith("??")
