@@ -97,8 +97,11 @@ async def produce_paced(
 ) -> tuple[dict[str, float], float]:
     """Produce `rows` at `rate` messages/s (on schedule: message i is handed to the producer at
     start + i / rate). Returns comment id -> produce time (time.monotonic(), taken just before
-    the send) and the seconds the whole send took."""
-    producer = _producer(bootstrap, linger_ms=0)
+    the send) and the seconds the whole send took.
+
+    The producer lingers 5 ms like `flamewatch replay` (a site's producer would batch too);
+    that wait counts as latency, since the clock starts before the send."""
+    producer = _producer(bootstrap, linger_ms=5)
     await producer.start()
     sent_at: dict[str, float] = {}
     pending: list[asyncio.Future[Any]] = []
@@ -240,7 +243,9 @@ class AlertReader:
             bootstrap_servers=self.bootstrap,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            fetch_max_wait_ms=20,
+            # the broker answers as soon as one byte is there (fetch_min_bytes=1): a long wait
+            # only saves idle polling, it does not delay an alert
+            fetch_max_wait_ms=500,
         )
         await self._consumer.start()
         tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]

@@ -138,7 +138,7 @@ async def measure(
                **(extra_env or {})},
     )
     child = procs.start_worker(app_id, env, workdir)
-    watcher = CommitWatcher(bootstrap, app_id, topic)
+    watcher = CommitWatcher(bootstrap, app_id, topic, interval=0.5)
     await watcher.start()
     try:
         # Warm up: wait until the worker has processed (committed) a small warm-up set.
