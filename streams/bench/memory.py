@@ -46,6 +46,14 @@ def flat_growth(rss_by_generation: list[int | None]) -> float | None:
     return (values[-1] - values[0]) / values[0]
 
 
+def growth_once_expiring(rss_by_generation: list[int | None]) -> float | None:
+    """RSS growth from generation 2 (the first one during which older threads expired) to the
+    last; with only two generations, from the first to the last (stricter)."""
+    if len(rss_by_generation) >= 3:
+        return flat_growth(rss_by_generation[1:])
+    return flat_growth(rss_by_generation)
+
+
 async def measure(
     *,
     broker_url: str,
@@ -168,6 +176,7 @@ async def measure(
         "state_bytes_max": values[-1] if values else None,
         "rounds": rounds,
         "rss_growth_over_generations": flat_growth(rss_series),
+        "rss_growth_once_expiring": growth_once_expiring(rss_series),
         "rss_all_expired_bytes": final["rss_bytes"],
         "threads_after_all_expired": final["threads_in_table"],
         "app_id": app_id,

@@ -78,8 +78,8 @@ TARGETS: tuple[Target, ...] = (
            lambda r: _get(r, "memory", "state_bytes_mean")),
     Target("rss_bytes_per_thread", "worker RSS per active thread", 2048, False, " B",
            lambda r: _get(r, "memory", "rss_per_thread_bytes")),
-    Target("rss_growth_after_expiry", "RSS growth over generations once threads expire",
-           0.10, False, "", lambda r: _get(r, "memory", "rss_growth_over_generations")),
+    Target("rss_growth_after_expiry", "RSS growth once threads expire (gen 2 -> last)",
+           0.10, False, "", lambda r: _get(r, "memory", "rss_growth_once_expiring")),
     Target("core_per_s", "core comments/s (score + state update, one core)", 50_000, True,
            "/s", lambda r: _get(r, "core", "step_per_s")),
 )
@@ -265,8 +265,11 @@ def render(results: dict[str, Any]) -> str:
             for i, r in enumerate(mem.get("rounds", []))
         )
         growth = mem.get("rss_growth_over_generations")
-        add(f"  RSS per generation: {series}; growth "
-            f"{'n/a' if growth is None else f'{growth * 100:+.1f}%'}")
+        expiring = mem.get("rss_growth_once_expiring")
+        add(f"  RSS per generation: {series}")
+        add(f"  RSS growth: first -> last generation "
+            f"{'n/a' if growth is None else f'{growth * 100:+.1f}%'}; from generation 2 (older "
+            f"threads expiring) -> last {'n/a' if expiring is None else f'{expiring * 100:+.1f}%'}")
         add(f"  RSS after everything expired: {_mb(mem.get('rss_all_expired_bytes'))} "
             f"({mem.get('threads_after_all_expired')} threads)")
     core = results.get("core")

@@ -91,6 +91,8 @@ def test_memory_arithmetic() -> None:
     assert memory.per_thread(5, 1, 0) is None
     assert memory.flat_growth([100, 105, 110]) == pytest.approx(0.10)
     assert memory.flat_growth([100]) is None
+    assert memory.growth_once_expiring([100, 150, 153]) == pytest.approx(0.02)
+    assert memory.growth_once_expiring([100, 150]) == pytest.approx(0.5)
 
 
 # -- dataset ---------------------------------------------------------------------------------
