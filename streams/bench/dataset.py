@@ -81,8 +81,9 @@ def build(
     config: DetectConfig | None = None,
 ) -> Dataset:
     """`n_comments` synthetic comments over `n_threads` threads (deterministic for a seed)."""
-    events = list(synthetic_events(n_comments, n_threads, seed=seed, start=start or T0))
-    rows, ids = to_rows(events, prefix)
+    generated = synthetic_events(n_comments, n_threads, seed=seed, start=start or T0)
+    events = list(generated) if expect_alerts else []
+    rows, ids = to_rows(events if expect_alerts else generated, prefix)
     data = Dataset(rows, ids, threads=len({k for k, _ in rows}))
     if expect_alerts:
         if prefix:
