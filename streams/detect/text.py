@@ -6,6 +6,7 @@ Pure string functions, no state. The scorer only ever judges the replier's own w
 from __future__ import annotations
 
 import functools
+import html
 import re
 from dataclasses import dataclass
 
@@ -17,10 +18,18 @@ _HEADER = re.compile(
     r"|(?:\d{1,2}\s+)?[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
     r"|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})"
     r"(?:\s*(?:at|@|,)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?)?"
+    r"(?:\s*(?:said|says|wrote|writes))?\s*:?"
     r"|(?:said|says|wrote|writes)\s*:)\s*$",
     re.IGNORECASE,
 )
 _HEADER_HINT = re.compile(r"\d|:\s*$")
+# "On 3 March 2020 at 16:00, Dave C wrote:"
+_ON_HEADER = re.compile(
+    r"^\s*on\s+[^\n]{4,60}?,\s*(?P<name>[^,\n]{1,40}?)\s+(?:said|wrote|writes|says)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_BLOCKQUOTE = re.compile(r"<blockquote[^>]*>(.*?)</blockquote>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>\n]{1,200}>")
 _QUOTED_SPAN = re.compile(
     r"“[^”\n]{1,600}”|„[^“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|«[^»\n]{1,600}»|‘[^’\n]{2,600}’(?!\w)|(?<![\w'])'[^'\n]{2,200}'(?![\w'])"
 )
@@ -76,6 +85,8 @@ def prepare(text: str) -> Prepared:
     quoted: list[str] = []
     headers: list[str] = []
     kept: list[str] = []
+    if "<" in text or "&" in text:
+        text = _from_html(text, quoted)
     lines = text.splitlines()
     i = 0
     n = len(lines)
@@ -86,7 +97,11 @@ def prepare(text: str) -> Prepared:
             kept.append(QUOTE_MARK)
             i += 1
             continue
-        m = _HEADER.match(line) if len(line) < 90 and _HEADER_HINT.search(line) else None
+        m = None
+        if len(line) < 120 and line.lstrip()[:3].lower() == "on ":
+            m = _ON_HEADER.match(line)
+        if m is None and len(line) < 90 and _HEADER_HINT.search(line):
+            m = _HEADER.match(line)
         if m and i + 1 < n:
             headers.append(m.group("name").strip(" -–—:,"))
             # the copied comment runs to the next blank line (or one line if none follows)
@@ -113,6 +128,20 @@ def prepare(text: str) -> Prepared:
             own = _QUOTED_SPAN.sub(QUOTE_MARK, own)
     mentions = tuple(norm_name(m) for m in _MENTION.findall(own)) if "@" in own else ()
     return Prepared(own=own, quoted=tuple(quoted), header_names=tuple(headers), mentions=mentions)
+
+
+def _from_html(text: str, quoted: list[str]) -> str:
+    """Comments exported from blogs: <blockquote> is quoted, other tags go, entities decode."""
+    if "<" in text:
+
+        def _quote(m: re.Match[str]) -> str:
+            quoted.append(_TAG.sub(" ", m.group(1)).strip())
+            return QUOTE_MARK
+
+        text = _BLOCKQUOTE.sub(_quote, text)
+        text = re.sub(r"<br\s*/?>|</p>", "\n", text, flags=re.IGNORECASE)
+        text = _TAG.sub("", text)
+    return html.unescape(text) if "&" in text else text
 
 
 def words(text: str) -> list[str]:

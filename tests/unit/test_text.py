@@ -54,3 +54,17 @@ def test_leading_names_in_their_variants() -> None:
 
 def test_named_participants_in_running_text() -> None:
     assert named_participants("Ask Dave, he knows. Or Steve H.", LOOKUP) == ["u-dave", "u-steve"]
+
+
+def test_blog_html_blockquotes_and_entities() -> None:
+    p = prepare("<blockquote>You are an idiot</blockquote><p>Charming. I don&#8217;t agree.</p>")
+    assert "idiot" not in p.own
+    assert p.quoted == ("You are an idiot",)
+    assert "don’t agree" in p.own
+
+
+def test_headers_with_said_and_on_date_wrote() -> None:
+    p = prepare("Dave C on March 3, 2020 at 4:00 pm said:\nYou clown.\n\nNot my words.")
+    assert p.header_names == ("Dave C",) and "clown" not in p.own
+    p = prepare("On 3 March 2020 at 16:00, Sam H wrote:\nutter rubbish\n\nIt isn't.")
+    assert p.header_names == ("Sam H",) and "rubbish" not in p.own
