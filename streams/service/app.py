@@ -141,7 +141,7 @@ def create_app(
     service = Service(app, settings, table, outputs, stats, processor, expirer, agent)
     _add_timers(service)
     _add_web_page(service)
-    _add_rebalance_logging(service)
+    _add_rebalance_hooks(service)
     return service
 
 
@@ -180,16 +180,46 @@ def _add_web_page(service: Service) -> None:
         data = stats.snapshot()
         data["partitions"] = sorted(service.owned_partitions())
         data["threads"] = len(service.table)
+        data["rebalancing"] = bool(service.app.rebalancing)
+        data["in_recovery"] = bool(getattr(service.app, "in_recovery", False))
         return web.json(data)
 
 
-def _add_rebalance_logging(service: Service) -> None:
+def _add_rebalance_hooks(service: Service) -> None:
     app = service.app
+    sources = {service.settings.comments_topic, service.settings.rekey_topic}
 
     @app.on_rebalance_complete.connect
     async def rebalanced(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        # Sent by Faust after table recovery, before it seeks the stream partitions to their
+        # committed offsets and resumes them.
+        try:
+            await _rewind_uncommitted(app, sources)
+        except Exception:  # an exception here would wedge Faust's recovery for good
+            log.exception("could not check for partitions without committed offsets")
         log.info(
             "processing partitions %s of %s",
             sorted(service.owned_partitions()),
             service.settings.comments_topic,
         )
+
+
+async def _rewind_uncommitted(app: faust.App, sources: set[str]) -> None:
+    """Seek source partitions that have no committed offset back to their beginning.
+
+    Faust's seek to committed offsets skips such partitions, and records aiokafka fetched for
+    them while Faust held them paused during recovery can be dropped with the position
+    already past them: a comment produced while a worker (re)joins a partition that was never
+    committed was silently skipped (seen in test_idle_threads_expire_also_after_a_restore).
+    Seeking resets the position, so those records are fetched again.
+    """
+    consumer: Any = app.consumer  # seek_to_committed is on Faust's Consumer, not ConsumerT
+    tps = [tp for tp in consumer.assignment() if tp.topic in sources]
+    if not tps:
+        return
+    committed = await consumer.seek_to_committed()
+    fresh = [tp for tp in tps if not committed.get(tp)]
+    if fresh:
+        earliest = await consumer.earliest_offsets(*fresh)
+        for tp in fresh:
+            await consumer.seek(tp, earliest[tp])
