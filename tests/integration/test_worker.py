@@ -10,14 +10,18 @@ import base64
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.request import urlopen
 
 import orjson
 import pytest
 
 from streams.brokers import RunningBroker
+from streams.brokers.base import free_port
 from tests.integration.service_support import (
+    SAMPLE,
     Deployment,
     build_dataset,
     offline_alerts,
@@ -217,3 +221,58 @@ def test_malformed_messages_go_to_the_dlq(deployment: Deployment, tmp_path: Path
         "processed": len(docs), "alerts": len(expected), "dead_lettered": len(bad),
         "rekeyed": rekeyed,
     }
+
+
+def _shifted(lines: list[bytes], thread: str, seconds: float) -> list[dict[str, Any]]:
+    docs = []
+    for line in lines:
+        doc = orjson.loads(line)
+        old = doc["thread_id"]
+        for name in ("thread_id", "comment_id", "parent_id"):
+            if doc.get(name):
+                doc[name] = doc[name].replace(old, thread)
+        ts = datetime.fromisoformat(doc["created_at"]) + timedelta(seconds=seconds)
+        doc["created_at"] = ts.isoformat()
+        docs.append(doc)
+    return docs
+
+
+def test_idle_threads_expire_also_after_a_restore(deployment: Deployment) -> None:
+    deployment.extra_env.update({
+        "FLAMEWATCH_INACTIVITY_SECONDS": "3600",
+        "FLAMEWATCH_EXPIRY_INTERVAL": "0.5",
+    })
+    settings = deployment.settings
+    lines = [ln for ln in SAMPLE.read_bytes().splitlines() if ln.strip()]
+    early = _shifted(lines, "early", 0) + _shifted(lines, "later", 1800)
+    late = _shifted(lines[:1], "next-day", 86_400)
+
+    def send(docs: list[dict[str, Any]]) -> None:
+        run(lambda: produce(deployment.broker.bootstrap, settings.comments_topic,
+                            [(d["thread_id"].encode(), orjson.dumps(d), None) for d in docs]))
+
+    deployment.create_topics()
+    first = deployment.start_worker("first")
+    send(early)
+    wait_until(lambda: first.totals().get("processed") == len(early), 60,
+               "the first worker to process the early threads", deployment.logs)
+    assert first.stop() == 0
+    assert "expired" not in first.log.split("stopping;")[0].replace("expired=0", "")
+
+    # A new worker restores "early" and "later" from the changelog, never sees their comments,
+    # and must still forget them once event time moves a day on.
+    port = free_port()
+    deployment.extra_env.update({"FLAMEWATCH_WEB_ENABLED": "true",
+                                 "FLAMEWATCH_WEB_PORT": str(port)})
+    second = deployment.start_worker("second")
+    send(late)
+    wait_until(lambda: "expired 2 idle thread(s)" in second.log, 60,
+               "the restored threads to expire", deployment.logs)
+    stats = orjson.loads(urlopen(f"http://127.0.0.1:{port}/flamewatch/stats/", timeout=5).read())
+    assert stats["expired"] == 2 and stats["processed"] == 1 and stats["threads"] == 1
+    assert sorted(stats["partitions"]) == list(range(settings.partitions))
+    assert second.stop() == 0
+
+    changelog = deployment.read(f"{settings.app_id}-threads-changelog")
+    tombstones = {r.key for r in changelog if r.value is None}
+    assert tombstones == {b"early", b"later"}
