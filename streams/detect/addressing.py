@@ -60,19 +60,19 @@ def addressee_from_text(
     prepared: Prepared, lookup: dict[str, str], state: ThreadState, author: str
 ) -> str | None:
     """A participant the text itself says it answers, or None."""
-    aid = leading_name(prepared.own, lookup)
-    if aid:
-        return aid
-    for mention in prepared.mentions:
-        if mention in lookup:
-            return lookup[mention]
-    for header in prepared.header_names:
+    for header in prepared.header_names:  # a copied header is the strongest sign
         aid = lookup.get(norm_name(header))
         if aid is None:
             first = header.split()[0] if header.split() else ""
             aid = lookup.get(norm_name(first))
         if aid:
             return aid
+    aid = leading_name(prepared.own, lookup)
+    if aid:
+        return aid
+    for mention in prepared.mentions:
+        if mention in lookup:
+            return lookup[mention]
     if prepared.quoted:
         quoted = set()
         for q in prepared.quoted:

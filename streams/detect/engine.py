@@ -50,7 +50,11 @@ def step(
         if ts < state.last_ts - config.inactivity_seconds:
             return state, []  # older than the retention horizon: cannot be judged any more
         if ts - state.last_ts > config.inactivity_seconds:
-            state = ThreadState(thread_id=event.thread_id)
+            # a fresh start, but the ids already applied stay known: replays change nothing
+            gone = dict.fromkeys([*state.gone, *state.comments])
+            while len(gone) > 3 * config.max_comments:
+                del gone[next(iter(gone))]
+            state = ThreadState(thread_id=event.thread_id, last_ts=ts, gone=gone)
 
     if event.event_type == "deleted":
         return _delete(state, event, ts), []

@@ -74,7 +74,7 @@ _FRAME_SPECS: tuple[tuple[str, float, str, str], ...] = (
     (
         r"\b(?:must|it must)\s+(?:be|have been|make)\s+(?:so\s+|very\s+|really\s+)?"
         r"(?:exhausting|tiring|hard|difficult|nice|lovely|lonely|simple|easy)\s+"
-        r"(?:for you|being you|being this|being so|to be you|to be this|having so little)",
+        r"(?:for you|being you|being this|being that|being such|being so|being as|to be you|to be this|having so little)",
         0.6,
         "second",
         "mock sympathy",

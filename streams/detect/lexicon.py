@@ -1665,6 +1665,25 @@ CONDESCENSION.update(
         "talking bollocks": 0.45,
     }
 )
+THIRD_PERSON_PHRASES.update(
+    {
+        "don't bother engaging with him": 0.7,
+        "don't bother engaging with her": 0.7,
+        "don't bother arguing with him": 0.7,
+        "don't bother arguing with her": 0.7,
+        "don't waste your breath on him": 0.7,
+        "don't waste your breath on her": 0.7,
+        "don't waste your time on him": 0.7,
+        "don't waste your time on her": 0.7,
+        "not worth arguing with him": 0.65,
+        "not worth arguing with her": 0.65,
+        "he's the sort of man who": 0.45,
+        "she's the sort of woman who": 0.45,
+        "he's the kind of man who": 0.45,
+        "she's the kind of woman who": 0.45,
+    }
+)
+CONDESCENSION.update({"small brain": 0.7, "tiny brain": 0.8, "brain the size of a pea": 0.85})
 FRIENDLY_IMPERATIVES = frozenset(
     "shut up|get lost|piss off|sod off|bugger off|do one|jog on|get away|go away".split("|")
 )

@@ -885,7 +885,10 @@ class RuleScorer:
             if kind == "bare":
                 # "What a useless prat. He's made the country a laughing stock."
                 kind = "third" if not second and _THIRD_PRONOUN.search(low) else "second"
-            if len(named) == 1 and (kind == "third" or (kind == "second" and not second)):
+            if named and kind == "third":
+                # 'he' most likely means the participant named last before it
+                kind, named_target = "named", named[-1]
+            elif len(named) == 1 and kind == "second" and not second:
                 kind, named_target = "named", named[0]
             seen: set[str] = set()
             for a in sorted(acc.attacks, key=lambda a: -a[0]):

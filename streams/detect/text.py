@@ -161,8 +161,10 @@ def leading_name(own: str, lookup: dict[str, str]) -> str | None:
 
     `lookup` maps normalised name keys to author ids. Returns an author id or None.
     """
+    at_sign = own.lstrip(" \t\n¶").startswith("@")
     head = own.lstrip(" \t\n¶@").split("\n", 1)[0][:80]
-    toks = _WORD.findall(head)[:5]
+    matches = list(_WORD.finditer(head))[:6]
+    toks = [m.group(0) for m in matches]
     start = 0
     while start < 2 and start < len(toks) and toks[start].lower() in _INTERJECTIONS:
         start += 1
@@ -172,9 +174,22 @@ def leading_name(own: str, lookup: dict[str, str]) -> str | None:
         for k in (3, 2, 1):
             if len(rest) >= k:
                 key = norm_name("".join(rest[:k]))
-                if key in lookup:
+                if key in lookup and (at_sign or _addressed(head, matches, offset + k)):
                     return lookup[key]
     return None
+
+
+_ADDRESS_WORDS = frozenset("you your you're youre u mate pal love dear sir madam".split())
+
+
+def _addressed(head: str, matches: list[re.Match[str]], after: int) -> bool:
+    """A name opening a reply addresses someone unless it is the subject of a verb
+    ('Hazel gets the apology'): it must be followed by punctuation, a capital, or 'you'."""
+    if after >= len(matches):
+        return True
+    gap = head[matches[after - 1].end() : matches[after].start()]
+    nxt = matches[after].group(0)
+    return bool(gap.strip()) or nxt[:1].isupper() or nxt.lower() in _ADDRESS_WORDS
 
 
 def named_participants(

@@ -169,3 +169,16 @@ def test_state_round_trips_through_bytes(ev: MakeEvent) -> None:
     st = d.states["t-1"]
     assert decode_state(encode_state(st)) == st
     assert len(encode_state(st)) < 2048
+
+
+def test_replay_after_an_inactivity_reset_changes_nothing(ev: MakeEvent) -> None:
+    cfg = DetectConfig(inactivity_seconds=3600)
+    events = [
+        ev("r1", "u-dave", "First thoughts on the plan.", None, 0),
+        ev("r1", "u-dave", "First thoughts on the plan.", None, 30),  # same id, later stamp
+        ev("r2", "u-sam", "Back after a long break: you are an idiot.", "r1", 200),
+    ]
+    d, _ = run(events, cfg)
+    before = encode_state(d.states["t-1"])
+    assert [a for e in events for a in d.process(e)] == []
+    assert encode_state(d.states["t-1"]) == before
