@@ -148,6 +148,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
 _INTERJECTIONS = frozenset(
     "sorry thanks thank cheers hi hello hey oh ah well ok okay look listen yes no nope yeah yep "
     "mate dear to and but so right honestly seriously lol ha haha wow".split()
@@ -206,7 +207,7 @@ def named_participants(
             if lower and k == 1:
                 continue  # a lower-case single word is too often an ordinary word
             if idx + k <= len(toks):
-                key = norm_name("".join(toks[idx : idx + k]))
+                key = norm_name(_POSSESSIVE.sub("", "".join(toks[idx : idx + k])))
                 aid = lookup.get(key)
                 if aid is not None:
                     end = matches[idx + k - 1].end()
