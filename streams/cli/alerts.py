@@ -74,15 +74,18 @@ async def read_topic(
         else:
             await consumer.seek_to_end(*tps)
         ends = await consumer.end_offsets(tps)
-        remaining = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
-        while follow or remaining:
+        while True:
             batches = await consumer.getmany(timeout_ms=500)
             for records in batches.values():
                 for record in records:
                     yield record
-            for tp in list(remaining):
-                if await consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
+            if follow or batches:
+                continue
+            # Caught up with the end offsets seen at start, and a poll found nothing more
+            # (Tansu under-reports end offsets, so they alone are not enough).
+            positions = [await consumer.position(tp) for tp in tps]
+            if all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=True)):
+                break
     finally:
         await consumer.stop()
 
