@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from streams.brokers import RunningBroker
 from streams.cli.alerts import read_topic
@@ -131,24 +131,6 @@ async def read_all(bootstrap: str, topic: str) -> list[Any]:
     return [r async for r in read_topic(bootstrap, topic, from_beginning=True, follow=False)]
 
 
-async def count_records(bootstrap: str, topic: str) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await consumer.start()
-    try:
-        parts = consumer.partitions_for_topic(topic) or set()
-        if not parts:
-            await consumer._client.force_metadata_update()
-            parts = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in parts]
-        if not tps:
-            return 0
-        ends = await consumer.end_offsets(tps)
-        starts = await consumer.beginning_offsets(tps)
-        return sum(ends[tp] - starts[tp] for tp in tps)
-    finally:
-        await consumer.stop()
-
-
 def wait_until(
     predicate: Callable[[], bool], timeout: float, what: str, on_timeout: Callable[[], str]
 ) -> None:
@@ -232,6 +214,7 @@ class Deployment:
     partitions: int = 4
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     workers: list[WorkerProcess] = field(default_factory=list)
+    helpers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -294,8 +277,26 @@ class Deployment:
             env=self.env, capture_output=True, text=True, timeout=300, cwd=ROOT, check=True,
         )
 
+    def replay_in_background(self, path: Path, *args: str) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streams", "replay", str(path), "--quiet", *args],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        )
+        self.helpers.append(proc)
+        return proc
+
+    def kill_all(self) -> None:
+        """SIGKILL whatever is still running (test teardown, also after a failure)."""
+        for worker in self.workers:
+            worker.kill()
+        for proc in self.helpers:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+
     def count(self, topic: str) -> int:
-        return int(run(lambda: count_records(self.broker.bootstrap, topic)))
+        # Read, not end offsets: Tansu's ListOffsets does not count records the way Kafka does.
+        return len(self.read(topic))
 
     def read(self, topic: str) -> list[Any]:
         return list(run(lambda: read_all(self.broker.bootstrap, topic)))
@@ -305,7 +306,8 @@ class Deployment:
 
     def wait_for_records(self, topic: str, count: int, timeout: float = 90.0) -> None:
         wait_until(lambda: self.count(topic) >= count, timeout,
-                   f"{count} records on {topic} (have {self.count(topic)})", self.logs)
+                   f"{count} records on {topic}",
+                   lambda: f"(have {self.count(topic)})\n{self.logs()}")
 
     def stop_all(self) -> None:
         for w in self.workers:

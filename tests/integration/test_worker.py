@@ -39,8 +39,7 @@ def deployment(broker: RunningBroker, tmp_path: Path) -> Iterator[Deployment]:
     try:
         yield dep
     finally:
-        for worker in dep.workers:
-            worker.kill()
+        dep.kill_all()
 
 
 def assert_same_alerts(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
@@ -83,14 +82,19 @@ def test_sigkill_and_restart_loses_no_alert(deployment: Deployment, tmp_path: Pa
     expected_ids = {a["alert_id"] for a in expected}
     alerts_topic = deployment.settings.alerts_topic
 
+    comments = sum(1 for _ in data.read_bytes().splitlines())
+
     deployment.create_topics()
     first = deployment.start_worker("first")
-    deployment.replay(data)
-    # kill it in the middle: some alerts out, not all
-    deployment.wait_for_records(alerts_topic, len(expected) // 3)
+    deployment.wait_for_assignment([first])
+    replay = deployment.replay_in_background(data, "--rate", "2000")
+    # kill it in the middle: some comments processed, not all
+    wait_until(lambda: first.totals().get("processed", 0) >= comments // 3, 60,
+               "the first worker to get going", deployment.logs)
     first.kill()
+    assert replay.wait(60) == 0
     before = deployment.count(alerts_topic)
-    assert before < len(expected), "the worker finished before it could be killed"
+    assert 0 < before < len(expected), "the worker was not killed in the middle"
 
     second = deployment.start_worker("second")
 
@@ -104,8 +108,13 @@ def test_sigkill_and_restart_loses_no_alert(deployment: Deployment, tmp_path: Pa
     alerts = deployment.alerts()
     ids = Counter(a["alert_id"] for a in alerts)
     duplicates = sum(n - 1 for n in ids.values())
-    print(f"\nSIGKILL after {before}/{len(expected)} alerts; after restart "
+    killed_at = first.totals().get("processed", 0)
+    redone = killed_at + second.totals()["processed"] - comments
+    print(f"\nSIGKILL after {before}/{len(expected)} alerts (first worker's last stats line: "
+          f"{killed_at}/{comments} comments); the second worker processed "
+          f"{second.totals()['processed']} ({redone} re-processed at least); "
           f"{len(alerts)} alerts on the topic, {duplicates} duplicate(s)")
+    assert second.totals()["processed"] > 0
     assert set(ids) == expected_ids
     # Apart from duplicates, each thread's alerts keep the offline order.
     deduped: list[dict[str, Any]] = []
