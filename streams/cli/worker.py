@@ -44,6 +44,18 @@ def logging_config(level: str) -> dict[str, Any]:
     }
 
 
+def store_problem(store: str) -> str | None:
+    """Why the configured table store cannot work here, if it cannot."""
+    if not store.startswith("rocksdb://"):
+        return None
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) for m in ("rocksdict", "rocksdb")):
+        return None
+    return ("FLAMEWATCH_STORE=rocksdb:// needs the rocksdict package "
+            "(pip install rocksdict), or use memory://")
+
+
 def run(args: argparse.Namespace) -> int:
     # Imported here so that `flamewatch --help` stays fast.
     import faust
@@ -58,6 +70,11 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings()
     except SettingsError as exc:
         print(f"flamewatch worker: {exc}", file=sys.stderr)
+        return 2
+
+    problem = store_problem(settings.store)
+    if problem:
+        print(f"flamewatch worker: {problem}", file=sys.stderr)
         return 2
 
     loop = asyncio.new_event_loop()
