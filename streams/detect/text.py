@@ -148,6 +148,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+_FIRST_WORD = re.compile(r"[\s¶@]*([A-Za-z0-9_]+)")
 _POSSESSIVE = re.compile(r"['’]s$")
 _INTERJECTIONS = frozenset(
     "sorry thanks thank cheers hi hello hey oh ah well ok okay look listen yes no nope yeah yep "
@@ -162,6 +163,12 @@ def leading_name(own: str, lookup: dict[str, str]) -> str | None:
 
     `lookup` maps normalised name keys to author ids. Returns an author id or None.
     """
+    first = _FIRST_WORD.match(own)
+    if first is None:
+        return None
+    word = first.group(1).lower()
+    if word not in _INTERJECTIONS and not any(k.startswith(word[:2]) for k in lookup):
+        return None  # fast path: the reply does not open with anything like a name
     at_sign = own.lstrip(" \t\n¶").startswith("@")
     head = own.lstrip(" \t\n¶@").split("\n", 1)[0][:80]
     matches = list(_WORD.finditer(head))[:6]
