@@ -6,9 +6,10 @@ Run as a child process (a fresh process per measurement):
         --expect N --out result.json [--take 500]
 
 Raw key/value serializers like the worker; `--take N` iterates `stream.take_events(N, 0.1)`
-batches (the worker's loop shape) instead of single events. The parent times it from the
-group's committed offsets; the child also writes its own first-to-last-event timing to `--out`
-once it has seen `--expect` events (a cross-check), and then idles until stopped.
+batches (the worker's loop shape) instead of single events. The child writes its own
+first-to-last-event timing to `--out` once it has seen `--expect` events (the rate reported,
+comparable to the worker's processed counters), then idles until stopped; the parent also
+times the group's committed offsets (`committed_per_s`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 import orjson
 
 from streams.bench import procs
-from streams.bench.drain import DrainResult, drain
+from streams.bench.drain import DrainResult, cores_used, drain
 from streams.bench.progress import Progress
 
 
@@ -68,6 +69,7 @@ def child_main(argv: list[str] | None = None) -> int:
             args.out.write_bytes(orjson.dumps({
                 "events": seen[0],
                 "first_to_last_s": first[1] - first[0],
+                "first_monotonic": first[0],  # CLOCK_MONOTONIC: comparable across processes
             }))
 
     if args.take > 0:
@@ -103,7 +105,6 @@ async def measure(
     app_id = procs.run_id(f"bench-{name.replace('_', '-')}")
     out = workdir / f"{app_id}.json"
     env = procs.clean_env()
-    env["BROKER_COMMIT_INTERVAL"] = str(procs.COMMIT_INTERVAL)
     env["PYTHONUNBUFFERED"] = "1"
     argv = procs.python_argv(
         "-m", "streams.bench.bare_faust", "--broker", broker_url, "--topic", topic,
@@ -123,9 +124,15 @@ async def measure(
     data = result.as_dict()
     data["take"] = take or None
     if out.exists():
+        # like the worker's processed counters: first event to the last, timed in the process
         inner = orjson.loads(out.read_bytes())
         seconds = inner.get("first_to_last_s") or 0.0
-        data["in_process_per_s"] = inner["events"] / seconds if seconds > 0 else None
+        if seconds > 0:
+            data.update(messages=inner["events"], seconds=seconds,
+                        per_s=inner["events"] / seconds, timing="in-process first to last event")
+            begin = inner.get("first_monotonic")
+            if begin is not None:
+                data["cpu_cores"] = cores_used(result.cpu_samples, begin, begin + seconds)
     return data
 
 

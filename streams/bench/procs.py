@@ -21,11 +21,6 @@ from streams.brokers.base import spawn, tail, terminate
 _LIVE: set[Child] = set()
 _LOCK = threading.Lock()
 
-COMMIT_INTERVAL = 0.25
-"""Faust's broker_commit_interval for the measured Faust processes (default 2.8 s): commits
-are how progress is observed from outside, so they must be frequent enough to time a run."""
-
-
 def rss_bytes(pid: int) -> int | None:
     """Resident set size of process `pid` (VmRSS of /proc/PID/status), or None."""
     try:
@@ -159,7 +154,6 @@ def worker_env(
             "FLAMEWATCH_WEB_ENABLED": "false",
             "FLAMEWATCH_SESSION_TIMEOUT": "10",
             "FLAMEWATCH_HEARTBEAT_INTERVAL": "1",
-            "BROKER_COMMIT_INTERVAL": str(COMMIT_INTERVAL),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -204,6 +204,8 @@ def render(results: dict[str, Any]) -> str:
                 extra += f" ({data['missing_alerts']} missing)"
         if data.get("note"):
             extra += f"   ({data['note']})"
+        if alerts_of and isinstance(data.get("committed_per_s"), int | float):
+            extra += f"   (by committed offsets {data['committed_per_s']:,.0f}/s)"
         cores = cores_text(data.get("cpu_cores"))
         if cores:
             extra += f"   [{cores}]"

@@ -242,7 +242,6 @@ def run(
             "source": source_version(),
             "command": " ".join(["flamewatch", *sys.argv[1:]]) if sys.argv else "",
             "worker_overrides": {
-                "BROKER_COMMIT_INTERVAL": procs.COMMIT_INTERVAL,
                 "FLAMEWATCH_SESSION_TIMEOUT": 10,
                 "FLAMEWATCH_HEARTBEAT_INTERVAL": 1,
                 **dict(worker_env or {}),

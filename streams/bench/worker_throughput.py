@@ -1,8 +1,9 @@
 """`flamewatch` (and scale-out): the real worker, `python -m streams worker`, draining the
 pre-produced comments topic with a fresh app id (consumer group, changelog, alerts topic).
 
-Timed from the first committed offset to the last one with every expected alert readable on the
-run's alerts topic (the expected count comes from the offline core over the same events).
+The run is over when the last offset is committed and every expected alert (the offline core's,
+over the same events) is readable on the run's alerts topic; the rate is timed from the workers'
+processed counters and, as well, from the committed offsets (see drain.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from streams.bench import procs
 from streams.bench.drain import drain
 from streams.bench.kafka_io import AlertReader, create_topics
 from streams.bench.progress import Progress
+from streams.brokers.base import free_port
 
 
 async def measure(
@@ -42,18 +44,22 @@ async def measure(
     reader = AlertReader(bootstrap, alerts_topic, partitions)
     await reader.start()
     children: list[procs.Child] = []
+    ports = [free_port() for _ in range(workers)]
     started = time.monotonic()
     try:
         for i in range(workers):
             env = procs.worker_env(
                 broker_url=broker_url, app_id=app_id, comments_topic=topic,
                 alerts_topic=alerts_topic, partitions=partitions,
-                data_dir=workdir / f"{app_id}-{i}", extra=extra_env,
+                data_dir=workdir / f"{app_id}-{i}",
+                extra={**(extra_env or {}), "FLAMEWATCH_WEB_ENABLED": "true",
+                       "FLAMEWATCH_WEB_PORT": str(ports[i])},
             )
             children.append(procs.start_worker(f"{app_id}-{i}", env, workdir))
         result = await drain(
             children=children, started=started, bootstrap=bootstrap, group=app_id,
-            topic=topic, total=total, progress=progress, broker_pid=broker_pid, label=label, alerts=reader,
+            topic=topic, total=total, progress=progress, broker_pid=broker_pid,
+            stats_ports=ports, label=label, alerts=reader,
             expected_alerts=expected_alerts,
             timeout=timeout if timeout is not None else 120.0 + total / 200.0,
         )

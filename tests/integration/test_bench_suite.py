@@ -33,7 +33,8 @@ def test_tiny_run_reports_every_section(broker: RunningBroker) -> None:
     raw = results["raw_consume"]
     assert raw["messages"] == TINY.comments
     for key in ("bare_faust", "flamewatch"):
-        assert set(results[key]) >= {"messages", "seconds", "per_s", "startup_s", "note"}
+        assert set(results[key]) >= {"messages", "seconds", "per_s", "committed_per_s",
+                                     "timing", "startup_s", "note"}
     fw = results["flamewatch"]
     assert fw["alerts"] == fw["alerts_expected"] == topic["expected_alerts"]
     assert fw["missing_alerts"] == 0 and fw["unexpected_alerts"] == 0
