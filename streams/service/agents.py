@@ -1,5 +1,5 @@
-"""The thin Faust agent: batch of raw records → core (processing.py) → one table write per
-thread → publish alerts / dead letters / rekeyed records → wait until they are delivered.
+"""The thin Faust agent: batch of raw records → core (processing.py) → publish alerts / dead
+letters / rekeyed records and wait for them → one table write per thread → wait for those.
 
 Offsets of a batch are acknowledged by `take_events` only after the body below has run, and the
 body returns only once everything it produced is on the broker: at-least-once.
@@ -62,6 +62,20 @@ def _as_current(event: EventT) -> Any:
         _current_event.reset(token)
 
 
+async def flush_producer(app: faust.App, timeout: float = 60.0) -> None:
+    """Wait until every record queued so far (table changelog included) is on the broker.
+
+    Faust's own flush gives up on its buffer after 0.1 s without progress; drain it fully.
+    """
+    producer = app.producer
+    deadline = asyncio.get_running_loop().time() + timeout
+    while producer.buffer.size:
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"producer buffer still holds {producer.buffer.size} records")
+        await producer.buffer.flush()
+    await producer.flush()
+
+
 async def handle_batch(
     events: Sequence[EventT],
     processor: BatchProcessor,
@@ -73,11 +87,7 @@ async def handle_batch(
     by_offset = {(r.topic, r.partition, r.offset): e for r, e in zip(records, events, strict=True)}
     result = processor.process(records, table.get)
 
-    for key, data in result.encoded.items():
-        last = result.last_record[key]
-        with _as_current(by_offset[(last.topic, last.partition, last.offset)]):
-            table[key] = data  # ONE changelog record per thread per batch
-
+    # 1. Publish, and wait until the broker has it all.
     pending: list[asyncio.Future[Any]] = []
     for key, value in result.rekeyed:
         pending.append(outputs.rekey.send_soon(key=key, value=value, force=True))
@@ -87,9 +97,17 @@ async def handle_batch(
         pending.append(outputs.dead_letters.send_soon(key=dkey, value=value, force=True))
     if pending:
         await asyncio.gather(*pending)
+
+    # 2. Only then remember it: the state says which alerts went out, so it must never be
+    #    durable before they are (a crash in between would re-process the batch without
+    #    re-sending its alerts). A crash after 1 and before 2 re-sends them instead.
+    for key, data in result.encoded.items():
+        last = result.last_record[key]
+        with _as_current(by_offset[(last.topic, last.partition, last.offset)]):
+            table[key] = data  # ONE changelog record per thread per batch
     if result.encoded:
-        # the changelog records were queued before the sends above; wait for them too
-        await app.producer.flush()
+        await flush_producer(app)
+    # 3. The caller's take_events() acks the batch: its offsets become committable.
     return result
 
 
@@ -106,8 +124,15 @@ def register_agent(
 ) -> Any:
     async def comments(stream: Any) -> None:  # a faust.Stream
         async for events in stream.take_events(batch_size, within=batch_window):
+            batch = asyncio.ensure_future(handle_batch(events, processor, table, outputs, app))
             try:
-                result = await handle_batch(events, processor, table, outputs, app)
+                try:
+                    result = await asyncio.shield(batch)
+                except asyncio.CancelledError:
+                    # Stopping: take_events acks this batch on the way out and Faust commits
+                    # on stop, so finish it first (publish + state), then stop.
+                    await batch
+                    raise
             except Exception:
                 # Bad input never gets here (it is dead-lettered): this is the broker or a
                 # bug. `take_events` acks a batch whose body raised, and Faust commits on
