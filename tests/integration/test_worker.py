@@ -51,6 +51,17 @@ def assert_same_alerts(got: list[dict[str, Any]], expected: list[dict[str, Any]]
         assert have == want, thread
 
 
+def first_of_each(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The alerts without repeats of an alert id (at-least-once delivery may repeat one)."""
+    seen: set[str] = set()
+    out = []
+    for alert in alerts:
+        if alert["alert_id"] not in seen:
+            seen.add(alert["alert_id"])
+            out.append(alert)
+    return out
+
+
 def test_alerts_equal_offline_score(deployment: Deployment, tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "threads.jsonl", build_dataset(copies=2))
     expected = offline_alerts(data, deployment.env)
@@ -77,53 +88,51 @@ def test_alerts_equal_offline_score(deployment: Deployment, tmp_path: Path) -> N
 
 
 def test_sigkill_and_restart_loses_no_alert(deployment: Deployment, tmp_path: Path) -> None:
+    """SIGKILL two workers in turn in the middle of the stream; a third one finishes it."""
     data = write_jsonl(tmp_path / "threads.jsonl", build_dataset(copies=30))
     expected = offline_alerts(data, deployment.env)
     expected_ids = {a["alert_id"] for a in expected}
-    alerts_topic = deployment.settings.alerts_topic
-
     comments = sum(1 for _ in data.read_bytes().splitlines())
 
     deployment.create_topics()
     first = deployment.start_worker("first")
     deployment.wait_for_assignment([first])
-    replay = deployment.replay_in_background(data, "--rate", "2000")
-    # kill it in the middle: some comments processed, not all
-    wait_until(lambda: first.totals().get("processed", 0) >= comments // 3, 60,
-               "the first worker to get going", deployment.logs)
-    first.kill()
+    replay = deployment.replay_in_background(data, "--rate", "1500")
+    killed: list[str] = []
+    for victim in (first, deployment.start_worker("second")):
+        if victim is not first:
+            deployment.wait_for_assignment([victim])
+        # kill it in the middle: it has processed some comments, and not all are done
+        wait_until(lambda v=victim: v.totals().get("processed", 0) >= comments // 4, 60,
+                   f"{victim.name} to get going", deployment.logs)
+        victim.kill()
+        out = len(deployment.alerts())
+        killed.append(f"{victim.name} after {victim.totals()['processed']} comments "
+                      f"({out} alerts out)")
     assert replay.wait(60) == 0
-    before = deployment.count(alerts_topic)
-    assert 0 < before < len(expected), "the worker was not killed in the middle"
+    assert len({a["alert_id"] for a in deployment.alerts()}) < len(expected), (
+        "the workers were not killed in the middle"
+    )
 
-    second = deployment.start_worker("second")
+    last = deployment.start_worker("third")
 
     def complete() -> bool:
         return {a["alert_id"] for a in deployment.alerts()} >= expected_ids
 
     wait_until(complete, 120, "every expected alert id", deployment.logs)
     time.sleep(1.0)  # let anything else in flight arrive, to count duplicates honestly
-    assert second.stop() == 0
+    assert last.stop() == 0
 
     alerts = deployment.alerts()
     ids = Counter(a["alert_id"] for a in alerts)
     duplicates = sum(n - 1 for n in ids.values())
-    killed_at = first.totals().get("processed", 0)
-    redone = killed_at + second.totals()["processed"] - comments
-    print(f"\nSIGKILL after {before}/{len(expected)} alerts (first worker's last stats line: "
-          f"{killed_at}/{comments} comments); the second worker processed "
-          f"{second.totals()['processed']} ({redone} re-processed at least); "
-          f"{len(alerts)} alerts on the topic, {duplicates} duplicate(s)")
-    assert second.totals()["processed"] > 0
+    print(f"\nSIGKILL {'; '.join(killed)}; the third processed "
+          f"{last.totals()['processed']} of {comments} comments; {len(alerts)} alerts on the "
+          f"topic for {len(expected)} expected: {duplicates} duplicate(s)")
+    assert last.totals()["processed"] > 0
     assert set(ids) == expected_ids
     # Apart from duplicates, each thread's alerts keep the offline order.
-    deduped: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for alert in alerts:
-        if alert["alert_id"] not in seen:
-            seen.add(alert["alert_id"])
-            deduped.append(alert)
-    assert_same_alerts(deduped, expected)
+    assert_same_alerts(first_of_each(alerts), expected)
 
 
 def test_two_workers_split_partitions(deployment: Deployment, tmp_path: Path) -> None:
@@ -148,10 +157,15 @@ def test_two_workers_split_partitions(deployment: Deployment, tmp_path: Path) ->
     assert b.stop() == 0
 
     totals_a, totals_b = a.totals(), b.totals()
-    print(f"a processed {totals_a['processed']}, b processed {totals_b['processed']}")
+    alerts = deployment.alerts()
+    duplicates = len(alerts) - len({x["alert_id"] for x in alerts})
+    print(f"a processed {totals_a['processed']}, b processed {totals_b['processed']} "
+          f"(of {comments}); {duplicates} duplicate alert(s)")
     assert totals_a["processed"] > 0 and totals_b["processed"] > 0
-    assert totals_a["processed"] + totals_b["processed"] == comments
-    assert_same_alerts(deployment.alerts(), expected)
+    # More than `comments` only if a rebalance moved a partition mid-stream: its new owner
+    # re-processes from the last commit (at-least-once), and the table state keeps it quiet.
+    assert totals_a["processed"] + totals_b["processed"] >= comments
+    assert_same_alerts(first_of_each(alerts), expected)
 
 
 def _comment(thread: str, n: int, **over: Any) -> dict[str, Any]:
