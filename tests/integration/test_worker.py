@@ -97,22 +97,24 @@ def test_sigkill_and_restart_loses_no_alert(deployment: Deployment, tmp_path: Pa
     deployment.create_topics()
     first = deployment.start_worker("first")
     deployment.wait_for_assignment([first])
-    replay = deployment.replay_in_background(data, "--rate", "1500")
+    # Paced so that comments still arrive when the second worker has taken over (a killed
+    # member keeps its partitions until the 6 s session timeout).
+    replay = deployment.replay_in_background(data, "--rate", "400")
     killed: list[str] = []
-    for victim in (first, deployment.start_worker("second")):
+    for victim, share in ((first, 4), (deployment.start_worker("second"), comments)):
         if victim is not first:
             deployment.wait_for_assignment([victim])
         # kill it in the middle: it has processed some comments, and not all are done
-        wait_until(lambda v=victim: v.totals().get("processed", 0) >= comments // 4, 60,
-                   f"{victim.name} to get going", deployment.logs)
+        wait_until(lambda v=victim, n=comments // share: v.totals().get("processed", 0) >= n,
+                   60, f"{victim.name} to get going", deployment.logs)
         victim.kill()
         out = len(deployment.alerts())
         killed.append(f"{victim.name} after {victim.totals()['processed']} comments "
                       f"({out} alerts out)")
-    assert replay.wait(60) == 0
     assert len({a["alert_id"] for a in deployment.alerts()}) < len(expected), (
         "the workers were not killed in the middle"
     )
+    assert replay.wait(60) == 0
 
     last = deployment.start_worker("third")
 
