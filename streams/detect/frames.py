@@ -210,7 +210,8 @@ _FRAME_SPECS: tuple[tuple[str, float, str, str], ...] = (
     ),
     (
         r"\b(?:you|someone like you|someone as [a-z]+ as you|people like you|some people)\s+"
-        r"(?:shouldn't|should not|mustn't)\s+be\s+(?:let|allowed|trusted)\s+(?:near|with|to)\b",
+        r"(?:[a-z]+ly\s+)?(?:shouldn't|should not|mustn't)\s+be\s+(?:let|allowed|trusted)\s+"
+        r"(?:near|with|to)\b",
         0.7,
         "second",
         "called unfit",

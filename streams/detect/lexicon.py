@@ -1615,6 +1615,12 @@ FRIENDLY_CUES = frozenset(
 INSULT_NOUNS.update(
     {
         "queen bee": 0.7,
+        "bitch": 1.0,
+        "bollix": 0.9,
+        "fud": 0.9,
+        "gombeen": 0.8,
+        "scrub": 0.7,
+        "slumlord": 0.8,
         "thief": 0.85,
         "lapdog": 0.85,
         "ass": 0.85,
@@ -1683,7 +1689,14 @@ THIRD_PERSON_PHRASES.update(
         "she's the kind of woman who": 0.45,
     }
 )
-CONDESCENSION.update({"small brain": 0.7, "tiny brain": 0.8, "brain the size of a pea": 0.85})
+CONDESCENSION.update(
+    {
+        "doesn't even begin to cover": 0.5,
+        "small brain": 0.7,
+        "tiny brain": 0.8,
+        "brain the size of a pea": 0.85,
+    }
+)
 FRIENDLY_IMPERATIVES = frozenset(
     "shut up|get lost|piss off|sod off|bugger off|do one|jog on|get away|go away".split("|")
 )
