@@ -483,7 +483,6 @@ COPULAS = frozenset(
 
 SECOND = frozenset(["you", "u", "ya", "ye", "yourself", "yourselves"])
 SELF = frozenset(["i", "me", "myself", "we", "us", "ourselves"])
-THIRD = frozenset(["he", "she", "him", "her", "himself", "herself"])
 PLURAL_OTHER = frozenset(
     ["they", "them", "those", "these", "people", "folk", "folks", "everyone", "everybody"]
 )
@@ -547,32 +546,6 @@ CALL_VERBS = frozenset(
         "find",
         "finds",
         "found",
-    ]
-)
-REPORT_VERBS = frozenset(
-    [
-        "said",
-        "says",
-        "say",
-        "told",
-        "tells",
-        "tell",
-        "claimed",
-        "claims",
-        "claim",
-        "suggested",
-        "suggests",
-        "implied",
-        "implies",
-        "implying",
-        "accused",
-        "accuses",
-        "wrote",
-        "writes",
-        "insisted",
-        "insists",
-        "reckons",
-        "reckoned",
     ]
 )
 

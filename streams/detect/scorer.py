@@ -336,10 +336,6 @@ _BLOCK_BEFORE_IMPERATIVE = frozenset(
         "doesn't",
     ]
 )
-_REPORTING = re.compile(
-    r"\b(?:called|calling|calls|call|labelled|labeled|branded|accused|accusing|dubbed|said|"
-    r"says|told|tells|claimed|claims|reckons|implied|suggested)\b"
-)
 _NONASSERT = re.compile(
     r"\b(?:not|never|n't|nobody|no one|noone)\b[^.!?]{0,25}\b(?:saying|calling|suggesting|"
     r"implying|claiming|said|called|think|thinks|thought|believe|believes|meant|mean|accusing)\b"

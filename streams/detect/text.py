@@ -144,10 +144,6 @@ def _from_html(text: str, quoted: list[str]) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text)
-
-
 _FIRST_WORD = re.compile(r"[\s¶@]*([A-Za-z0-9_]+)")
 _POSSESSIVE = re.compile(r"['’]s$")
 _INTERJECTIONS = frozenset(
