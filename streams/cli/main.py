@@ -11,6 +11,7 @@ from collections.abc import Sequence
 COMMANDS: tuple[str, ...] = (
     "streams.cli.score",
     "streams.cli.eval",
+    "streams.cli.train",
     "streams.cli.broker",
     "streams.cli.worker",
     "streams.cli.replay",

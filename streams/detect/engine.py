@@ -7,6 +7,7 @@ worker both call `step`, so they produce identical alerts for the same input.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from schemas.alert import Alert
 from schemas.comment import CommentEvent
@@ -20,11 +21,21 @@ from streams.detect.addressing import (
 from streams.detect.config import DetectConfig
 from streams.detect.escalation import evaluate
 from streams.detect.ids import text_hash
+from streams.detect.learned.features import Signals
 from streams.detect.scorer import TARGET_PLACEHOLDER, RuleScorer, ScoreInput, Scorer
 from streams.detect.state import CommentRec, ThreadState
-from streams.detect.text import prepare
+from streams.detect.text import leading_name, named_participants, prepare
+from streams.detect.tiers import TieredScorer, make_scorer
 
-_DEFAULT_SCORER = RuleScorer()
+_RULES = RuleScorer()
+_DEFAULT: list[TieredScorer] = []
+
+
+def default_scorer() -> TieredScorer:
+    """Rules + the shipped fast model (loaded once, on first use)."""
+    if not _DEFAULT:
+        _DEFAULT.append(make_scorer("rules+fast"))
+    return _DEFAULT[0]
 
 
 def is_expired(state: ThreadState, watermark: float, config: DetectConfig) -> bool:
@@ -36,11 +47,12 @@ def step(
     state: ThreadState | None,
     event: CommentEvent,
     config: DetectConfig,
-    scorer: Scorer | None = None,
+    scorer: TieredScorer | Scorer | None = None,
 ) -> tuple[ThreadState, list[Alert]]:
     """Apply one event to a thread's state. Returns the new state and the alerts it raises.
 
-    The input state is not modified. Duplicates (an id already applied) and stale edits
+    `scorer` is a TieredScorer (default: rules + the shipped fast model) or any plain
+    `Scorer`. The input state is not modified. Duplicates (an id already applied) and stale edits
     return the state unchanged and no alerts.
     """
     ts = event.created_at.timestamp()
@@ -63,10 +75,10 @@ def step(
         h = text_hash(event.text)
         if (ts, h) <= (existing.edit_ts, existing.text_hash):
             return state, []
-        return _apply(state, event, ts, config, scorer or _DEFAULT_SCORER, existing)
+        return _apply(state, event, ts, config, scorer or default_scorer(), existing)
     if existing is not None or event.comment_id in state.gone:
         return state, []
-    return _apply(state, event, ts, config, scorer or _DEFAULT_SCORER, None)
+    return _apply(state, event, ts, config, scorer or default_scorer(), None)
 
 
 def _delete(state: ThreadState, event: CommentEvent, ts: float) -> ThreadState:
@@ -88,7 +100,7 @@ def _apply(
     event: CommentEvent,
     ts: float,
     config: DetectConfig,
-    scorer: Scorer,
+    scorer: TieredScorer | Scorer,
     existing: CommentRec | None,
 ) -> tuple[ThreadState, list[Alert]]:
     author = event.author_id
@@ -110,11 +122,37 @@ def _apply(
         addressee = existing.addressee
     parent = state.comments.get(event.parent_id) if event.parent_id else None
     context_outsider = parent.outsider if parent is not None else False
-    if scorer is _DEFAULT_SCORER:
-        score = _DEFAULT_SCORER.score_prepared(prepared, lookup, context_outsider)
+    tier = "rules"
+    fast: float | None = None
+    uncertain = False
+    if isinstance(scorer, TieredScorer):
+        score = _RULES.score_prepared(prepared, lookup, context_outsider)
+        lead = leading_name(prepared.own, lookup) if lookup else None
+        signals = Signals(
+            rule_attack=score.attack,
+            rule_hostility=score.hostility,
+            rule_peer_heat=score.peer_heat,
+            rule_target=score.target,
+            outsider=score.outsider,
+            addressed=addressee is not None,
+            lead_name=lead is not None or bool(prepared.mentions),
+            named=any(a != addressee for a in named_participants(prepared.own, lookup))
+            if lookup
+            else False,
+            parent_hostility=parent.hostility if parent is not None else 0.0,
+            parent_attack=parent.attack if parent is not None else 0.0,
+        )
+        d = scorer.decide(prepared.own, score, signals, config.attack_threshold)
+        attack, peer_heat, kind, named_target, reasons = (
+            d.attack, d.peer_heat, d.target, d.named_target, d.reasons
+        )
+        tier, fast, uncertain = d.tier, d.fast, d.uncertain
     else:
         score = scorer.score_batch([ScoreInput(event.text, lookup, context_outsider)])[0]
-    target = _resolve_target(state, author, addressee, score.target, score.named_target)
+        attack, peer_heat, kind, named_target, reasons = (
+            score.attack, score.peer_heat, score.target, score.named_target, score.reasons
+        )
+    target = _resolve_target(state, author, addressee, kind, named_target)
     rec = CommentRec(
         comment_id=event.comment_id,
         author_id=author,
@@ -124,13 +162,16 @@ def _apply(
         text_hash=text_hash(event.text),
         addressee=addressee,
         target=target,
-        target_kind=score.target,
-        attack=score.attack,
-        hostility=score.hostility,
-        reasons=_fill(score.reasons, target),
+        target_kind=kind,
+        attack=attack,
+        hostility=max(score.hostility, peer_heat),
+        reasons=_fill(reasons, target),
         shingles=shingles(prepared.own),
         outsider=score.outsider,
-        peer_heat=score.peer_heat,
+        peer_heat=peer_heat,
+        tier=tier,
+        fast=fast,
+        uncertain=uncertain,
     )
     comments = dict(state.comments)
     comments[rec.comment_id] = rec
@@ -189,22 +230,11 @@ def _relink_orphans(comments: dict[str, CommentRec], parent: CommentRec) -> list
         target = rec.target
         if rec.target_kind == "second":
             target = parent.author_id
-        fixed = CommentRec(
-            rec.comment_id,
-            rec.author_id,
-            rec.parent_id,
-            rec.ts,
-            rec.edit_ts,
-            rec.text_hash,
-            parent.author_id,
-            target,
-            rec.target_kind,
-            rec.attack,
-            rec.hostility,
-            tuple(r.replace("someone", target) if target else r for r in rec.reasons),
-            rec.shingles,
-            rec.outsider,
-            rec.peer_heat,
+        fixed = replace(
+            rec,
+            addressee=parent.author_id,
+            target=target,
+            reasons=tuple(r.replace("someone", target) if target else r for r in rec.reasons),
         )
         comments[cid] = fixed
         out.append(fixed)
@@ -214,7 +244,9 @@ def _relink_orphans(comments: dict[str, CommentRec], parent: CommentRec) -> list
 class Detector:
     """Offline driver: one state per thread in memory, events in arrival order."""
 
-    def __init__(self, config: DetectConfig | None = None, scorer: Scorer | None = None) -> None:
+    def __init__(
+        self, config: DetectConfig | None = None, scorer: TieredScorer | Scorer | None = None
+    ) -> None:
         self.config = config or DetectConfig()
         self.scorer = scorer
         self.states: dict[str, ThreadState] = {}

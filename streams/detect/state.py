@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,12 @@ class CommentRec:
     """The comment talks about people outside the conversation."""
     peer_heat: float = 0.0
     """Hostility aimed at participants (outsider-directed heat left out)."""
+    tier: str = "rules"
+    """Which tier decided the attack score: rules, fast or encoder."""
+    fast: float | None = None
+    """The fast learned tier's probability, when it ran."""
+    uncertain: bool = False
+    """The fast tier was unsure: a second opinion (encoder tier) may still arrive."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,9 @@ def encode_state(state: ThreadState) -> bytes:
             list(r.shingles),
             int(r.outsider),
             r.peer_heat,
+            r.tier,
+            r.fast,
+            int(r.uncertain),
         ]
         for r in state.comments.values()
     ]
@@ -97,7 +107,7 @@ def encode_state(state: ThreadState) -> bytes:
 def decode_state(data: bytes) -> ThreadState:
     """Inverse of encode_state. Raises ValueError on data of another version."""
     obj = orjson.loads(data)
-    if not isinstance(obj, list) or not obj or obj[0] != STATE_VERSION:
+    if not isinstance(obj, list) or not obj or obj[0] not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported thread state encoding: {str(obj)[:40]}")
     _, thread_id, last_ts, recs, names, gone, alerted = obj
     comments = {
@@ -117,6 +127,7 @@ def decode_state(data: bytes) -> ThreadState:
             tuple(r[12]),
             bool(r[13]),
             r[14],
+            *((r[15], r[16], bool(r[17])) if len(r) > 15 else ()),
         )
         for r in recs
     }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from schemas.comment import CommentEvent
 from streams.detect import DetectConfig, Detector
+from streams.detect.tiers import TieredScorer
 
 _T0 = datetime(2020, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -24,6 +25,7 @@ class Pair:
     label: str
     category: str
     target_author: str | None = None
+    register: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class PairResult:
     hostility: float
     target: str | None
     reasons: tuple[str, ...]
+    tier: str = "rules"
 
     @property
     def expected(self) -> bool:
@@ -57,6 +60,7 @@ def load_pairs(path: Path) -> list[Pair]:
                     label=obj["label"],
                     category=obj.get("category", ""),
                     target_author=obj.get("target_author"),
+                    register=obj.get("register"),
                 )
             )
         except KeyError as exc:
@@ -109,16 +113,20 @@ def pair_events(pair: Pair) -> list[CommentEvent]:
     return events
 
 
-def evaluate_pairs(pairs: Iterable[Pair], config: DetectConfig) -> list[PairResult]:
+def evaluate_pairs(
+    pairs: Iterable[Pair], config: DetectConfig, scorer: TieredScorer | None = None
+) -> list[PairResult]:
     results = []
     for pair in pairs:
-        detector = Detector(config)
+        detector = Detector(config, scorer)
         for event in pair_events(pair):
             detector.process(event)
         rec = detector.states[pair.id].comments[f"{pair.id}-2"]
         predicted = rec.attack >= config.attack_threshold and rec.target is not None
         results.append(
-            PairResult(pair, predicted, rec.attack, rec.hostility, rec.target, rec.reasons)
+            PairResult(
+                pair, predicted, rec.attack, rec.hostility, rec.target, rec.reasons, rec.tier
+            )
         )
     return results
 

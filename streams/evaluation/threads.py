@@ -10,6 +10,7 @@ from schemas.alert import Alert
 from schemas.codec import DecodeError, decode_comment
 from schemas.comment import CommentEvent
 from streams.detect import DetectConfig, Detector
+from streams.detect.tiers import TieredScorer
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class ThreadCase:
     expected: list[Expected]
     attack_comments: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    register: str = ""
 
 
 @dataclass(slots=True)
@@ -78,11 +80,14 @@ def load_thread(path: Path) -> ThreadCase:
         expected=expected,
         attack_comments=dict(spec.get("attack_comments", {})),
         description=spec.get("description", ""),
+        register=spec.get("register", ""),
     )
 
 
-def evaluate_thread(case: ThreadCase, config: DetectConfig) -> ThreadResult:
-    detector = Detector(config)
+def evaluate_thread(
+    case: ThreadCase, config: DetectConfig, scorer: TieredScorer | None = None
+) -> ThreadResult:
+    detector = Detector(config, scorer)
     alerts: list[Alert] = []
     position: dict[str, int] = {}
     for i, event in enumerate(case.events):

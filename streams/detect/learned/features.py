@@ -1,0 +1,150 @@
+"""Features of the fast learned tier: hashed words, word pairs, stems and the rules' signals.
+
+Pure and deterministic (crc32, never Python's salted `hash()`); the same function runs at
+training time and on the hot path, so a model always sees what it was trained on. A feature
+is a name; `hashed()` maps names to weight indices. Names are kept so that the words that
+weighed most can be shown in an alert.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+
+FEATURE_VERSION = 1
+"""Bump when the feature names change: a model file records the version it was trained on."""
+
+_TOKEN = re.compile(r"[a-z0-9$@*']+")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a"})
+_HAS_LETTER = re.compile(r"[a-z]")
+_CHAT = {
+    "u": "you",
+    "ya": "you",
+    "ur": "your",
+    "youre": "you're",
+    "urself": "yourself",
+    "r": "are",
+    "im": "i'm",
+    "dont": "don't",
+    "cant": "can't",
+    "ppl": "people",
+    "pls": "please",
+    "plz": "please",
+}
+_SECOND = frozenset(
+    ["you", "your", "yours", "yourself", "you're", "you've", "you'd", "you'll", "ye", "yourselves"]
+)
+_THIRD = frozenset(["he", "she", "him", "her", "his", "he's", "she's", "hers", "himself", "herself"])
+_FIRST = frozenset(["i", "me", "my", "i'm", "i've", "myself", "we", "us", "our"])
+_MAX_TOKENS = 400
+"""Only the first tokens of a very long comment are featurised (bounded cost)."""
+
+
+def tokens(own_lower: str) -> list[str]:
+    """Lower-case words, de-leeted ('id1ot' -> 'idiot'), chat spellings expanded ('u' -> 'you')."""
+    out: list[str] = []
+    for tok in _TOKEN.findall(own_lower):
+        tok = tok.strip("'")
+        if not tok:
+            continue
+        if not tok.isalpha() and _HAS_LETTER.search(tok):
+            tok = tok.translate(_LEET)
+        out.append(_CHAT.get(tok, tok))
+        if len(out) >= _MAX_TOKENS:
+            break
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the rules and the thread say about a reply, as the fast tier sees it."""
+
+    rule_attack: float
+    rule_hostility: float
+    rule_peer_heat: float
+    rule_target: str
+    outsider: bool
+    addressed: bool
+    """The reply answers someone (a parent, a name, a quote, alternation)."""
+    lead_name: bool
+    """The reply opens with a participant's name or an @mention."""
+    named: bool
+    """A participant other than the addressee is named in the reply."""
+    parent_hostility: float
+    parent_attack: float
+
+
+def _bins(prefix: str, value: float, edges: tuple[float, ...]) -> list[str]:
+    return [f"{prefix}>{e}" for e in edges if value > e]
+
+
+def feature_names(own: str, signals: Signals) -> tuple[list[str], list[str]]:
+    """(text features, signal features) of a reply's own words."""
+    low = own.lower().replace("’", "'").replace("‘", "'")
+    toks = tokens(low)
+    text: list[str] = []
+    seen: set[str] = set()
+
+    def add(name: str) -> None:
+        if name not in seen:
+            seen.add(name)
+            text.append(name)
+
+    prev = "<s>"
+    for tok in toks:
+        add("w:" + tok)
+        add("b:" + prev + " " + tok)
+        if len(tok) >= 6 and tok.isalpha():
+            add("p:" + tok[:5])
+        prev = tok
+    if toks:
+        add("b:" + prev + " </s>")
+
+    n = len(toks)
+    sig = ["bias"]
+    tokset = set(toks)
+    second = not _SECOND.isdisjoint(tokset)
+    third = not _THIRD.isdisjoint(tokset)
+    first = not _FIRST.isdisjoint(tokset)
+    if second:
+        sig.append("2p")
+    if third:
+        sig.append("3p")
+    if first:
+        sig.append("1p")
+    if toks and toks[0] in _SECOND:
+        sig.append("opens_2p")
+    if "?" in own:
+        sig.append("question")
+    if "!" in own:
+        sig.append("exclaim")
+    letters = [c for c in own if c.isalpha()]
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        sig.append("caps")
+    sig.append("len<=3" if n <= 3 else "len<=8" if n <= 8 else "len<=20" if n <= 20 else "len<=60" if n <= 60 else "len>60")
+    edges = (0.1, 0.3, 0.5, 0.7, 0.85)
+    sig += _bins("ra", signals.rule_attack, edges)
+    sig += _bins("rh", signals.rule_hostility, edges)
+    sig += _bins("rp", signals.rule_peer_heat, edges)
+    sig.append("rt:" + signals.rule_target)
+    if signals.outsider:
+        sig.append("outsider")
+    if signals.addressed:
+        sig.append("addressed")
+    if signals.lead_name:
+        sig.append("lead_name")
+    if signals.named:
+        sig.append("named")
+    sig += _bins("ph", signals.parent_hostility, (0.3, 0.6))
+    sig += _bins("pa", signals.parent_attack, (0.5,))
+    if second:
+        sig += ["2p&" + s for s in _bins("rh", signals.rule_hostility, (0.3, 0.6))]
+    if signals.outsider and not second:
+        sig += ["out&no2p&" + s for s in _bins("rh", signals.rule_hostility, (0.3,))]
+    return text, sig
+
+
+def hashed(names: list[str], dim: int) -> list[int]:
+    mask = dim - 1
+    return [zlib.crc32(n.encode("utf-8", "surrogatepass")) & mask for n in names]

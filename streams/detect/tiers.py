@@ -1,0 +1,125 @@
+"""Tiered scoring: rules for structure, a fast learned tier on every comment, and a hand-off
+band for the encoder tier (a second opinion that arrives later as an event).
+
+The rules find *whom* a reply is about (quotes set aside, negation, reported speech,
+self-deprecation, outsiders, names). The fast tier reads the reply's own words plus the
+rules' signals and says *whether* it attacks. A hostile reply addressed to a participant is an
+attack on that participant unless the rules found it aims elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from streams.detect.learned.features import Signals
+from streams.detect.learned.model import LinearModel
+from streams.detect.scorer import Score, TargetKind
+
+DEFAULT_MODEL = "fast.fwm"
+
+Recorder = Callable[[str, Signals], None]
+"""Called with (own words, signals) for every scored comment: how training sees the tier."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    attack: float
+    peer_heat: float
+    target: TargetKind
+    named_target: str | None
+    reasons: tuple[str, ...]
+    tier: str
+    """Which tier decided the attack score: 'rules', 'fast' (or later 'encoder')."""
+    fast: float | None
+    """The fast tier's probability (None when it did not run)."""
+    uncertain: bool
+    """The fast tier is unsure: a second opinion from the encoder tier is worth asking."""
+
+
+@dataclass(frozen=True, slots=True)
+class TierConfig:
+    uncertain_low: float = 0.25
+    uncertain_high: float = 0.75
+    heat_weight: float = 0.8
+    """How much of the fast tier's probability counts as heat between participants."""
+
+
+class TieredScorer:
+    """Rules + an optional fast learned model. Deterministic; no I/O after loading."""
+
+    def __init__(
+        self,
+        model: LinearModel | None,
+        config: TierConfig | None = None,
+        recorder: Recorder | None = None,
+    ) -> None:
+        self.model = model
+        self.config = config or TierConfig()
+        self.recorder = recorder
+
+    @property
+    def name(self) -> str:
+        return "rules+fast" if self.model is not None else "rules"
+
+    def decide(self, own: str, rule: Score, signals: Signals, threshold: float) -> Decision:
+        if self.recorder is not None:
+            self.recorder(own, signals)
+        if self.model is None:
+            return Decision(
+                rule.attack, rule.peer_heat, rule.target, rule.named_target, rule.reasons,
+                "rules", None, False,
+            )
+        pred = self.model.predict(own, signals)
+        p = round(pred.probability, 3)
+        cfg = self.config
+        uncertain = cfg.uncertain_low <= p < cfg.uncertain_high
+        rules_fired = rule.attack >= threshold and rule.target in ("second", "third", "named")
+        peer = max(rule.peer_heat, round(p * cfg.heat_weight, 3))
+        if rules_fired:
+            return Decision(
+                rule.attack, peer, rule.target, rule.named_target, rule.reasons, "rules", p,
+                uncertain,
+            )
+        target: TargetKind = rule.target
+        if target in ("none", "bare"):
+            target = _default_target(signals, own)
+        reasons = rule.reasons
+        if p >= threshold:
+            words = ", ".join(f"'{w}'" for w, _ in pred.top) or "its overall wording"
+            reasons = (f"fast model {p:.2f}: {words}", *rule.reasons)
+        return Decision(p, peer, target, rule.named_target, reasons, "fast", p, uncertain)
+
+
+def _default_target(signals: Signals, own: str) -> TargetKind:
+    """Nobody named by the rules: the addressee, unless the reply talks about 'him/her'."""
+    low = f" {own.lower()} "
+    second = any(f" {w} " in low or f" {w}'" in low for w in ("you", "your", "u", "ur"))
+    if not second and any(f" {w} " in low or f" {w}'" in low for w in ("he", "she", "him", "her")):
+        return "third"
+    return "second"
+
+
+@cache
+def default_model() -> LinearModel:
+    """The model file that ships in the package (rebuilt by `make model`)."""
+    ref = resources.files("streams.detect.learned") / DEFAULT_MODEL
+    return LinearModel.from_bytes(ref.read_bytes(), f"streams/detect/learned/{DEFAULT_MODEL}")
+
+
+def default_model_path() -> Path:
+    return Path(str(resources.files("streams.detect.learned") / DEFAULT_MODEL))
+
+
+def make_scorer(kind: str, model_path: Path | None = None) -> TieredScorer:
+    """'rules' or 'rules+fast' (the default; 'rules+fast+encoder' scores the same here: the
+    encoder's opinion arrives later as an event)."""
+    if kind == "rules":
+        return TieredScorer(None)
+    if kind not in ("rules+fast", "rules+fast+encoder"):
+        raise ValueError(f"unknown scorer {kind!r}: use rules, rules+fast or rules+fast+encoder")
+    model = LinearModel.load(model_path) if model_path else default_model()
+    return TieredScorer(model)
