@@ -25,6 +25,8 @@ class CommentScore(BaseModel):
     hostility: Unit
     target_author_id: str | None = None
     reasons: list[str] = Field(default_factory=list)
+    tier: str | None = None
+    """Which tier decided this comment's attack score: rules, fast or encoder."""
 
 
 class Alert(BaseModel):
@@ -52,3 +54,6 @@ class Alert(BaseModel):
     reasons: list[str]
     event_time: AwareDatetime
     detected_at: AwareDatetime
+    tier: str | None = None
+    """Which tier decided the trigger comment: rules, fast (learned, on every comment) or
+    encoder (the second opinion on comments the fast tiers were unsure of). Optional in v1."""

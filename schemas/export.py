@@ -11,11 +11,14 @@ from pydantic import BaseModel
 from schemas.alert import Alert
 from schemas.comment import CommentEvent
 from schemas.deadletter import DeadLetter
+from schemas.opinion import ScoreRequest, SecondOpinion
 
 MODELS: dict[str, type[BaseModel]] = {
     "comment_event.v1.schema.json": CommentEvent,
     "alert.v1.schema.json": Alert,
     "dead_letter.v1.schema.json": DeadLetter,
+    "score_request.v1.schema.json": ScoreRequest,
+    "second_opinion.v1.schema.json": SecondOpinion,
 }
 OUT_DIR = Path(__file__).parent / "json"
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from schemas.codec import DecodeError, decode_comment, encode_alert
-from streams.cli.detect_settings import load_detect_config
+from streams.cli.detect_settings import load_detection
 from streams.detect import Detector
 
 
@@ -37,8 +37,8 @@ def _lines(path: str) -> Iterator[tuple[int, bytes]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_detect_config()
-    detector = Detector(config)
+    config, scorer = load_detection()
+    detector = Detector(config, scorer)
     out = sys.stdout.buffer
     err = sys.stderr
     invalid = alerts_out = comments = 0
@@ -76,8 +76,9 @@ def _explain(detector: Detector, thread_id: str, comment_id: str, n: int, err: I
     to = f" -> {rec.addressee}" if rec.addressee else ""
     tgt = f" target={rec.target}" if rec.target else ""
     why = "; ".join(rec.reasons) if rec.reasons else "-"
+    fast = f" fast={rec.fast:.2f}" if rec.fast is not None else ""
     print(
         f"line {n}: {comment_id} by {rec.author_id}{to}: attack={rec.attack:.2f} "
-        f"hostility={rec.hostility:.2f}{tgt} | {why}",
+        f"hostility={rec.hostility:.2f}{fast} tier={rec.tier}{tgt} | {why}",
         file=err,
     )

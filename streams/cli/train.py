@@ -6,12 +6,13 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 from streams.cli.detect_settings import load_detect_config
 from streams.detect.tiers import default_model_path
-from streams.training.build import format_reports, leave_one_split_out, load_corpus, train
+from streams.evaluation.report import format_reports
+from streams.evaluation.splits import load_first_look
+from streams.training.build import leave_one_split_out, load_corpus, train
 from streams.training.fit import FitConfig
 
 DATA = Path(__file__).resolve().parent.parent / "evaluation" / "data"
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     _say(f"wrote {out} ({out.stat().st_size:,} bytes) in {time.perf_counter() - t0:.1f}s")
     if args.report or args.report_json:
         reports = leave_one_split_out(corpus, config, fit_config, _say)
-        print(format_reports(reports))
+        print(format_reports(reports, load_first_look(roots[0])))
         if args.report_json:
-            args.report_json.write_text(json.dumps([asdict(r) for r in reports], indent=2) + "\n")
+            args.report_json.write_text(json.dumps({r.split: r.summary() for r in reports}, indent=2) + "\n")
     return 0

@@ -66,9 +66,12 @@ def run(args: argparse.Namespace) -> int:
 
     logging.config.dictConfig(logging_config(args.loglevel))
     log = logging.getLogger("flamewatch.worker")
+    from streams.detect.learned.model import ModelError
+
     try:
         settings = load_settings()
-    except SettingsError as exc:
+        settings.tiered_scorer()  # a damaged model file stops the worker here, clearly
+    except (SettingsError, ModelError) as exc:
         print(f"flamewatch worker: {exc}", file=sys.stderr)
         return 2
 

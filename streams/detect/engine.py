@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from schemas.alert import Alert
 from schemas.comment import CommentEvent
+from schemas.opinion import SecondOpinion
 from streams.detect.addressing import (
     addressee_from_text,
     addressee_from_tree,
@@ -45,16 +46,22 @@ def is_expired(state: ThreadState, watermark: float, config: DetectConfig) -> bo
 
 def step(
     state: ThreadState | None,
-    event: CommentEvent,
+    event: CommentEvent | SecondOpinion,
     config: DetectConfig,
     scorer: TieredScorer | Scorer | None = None,
 ) -> tuple[ThreadState, list[Alert]]:
     """Apply one event to a thread's state. Returns the new state and the alerts it raises.
 
     `scorer` is a TieredScorer (default: rules + the shipped fast model) or any plain
-    `Scorer`. The input state is not modified. Duplicates (an id already applied) and stale edits
+    `Scorer`. A `SecondOpinion` (the encoder tier's score of a comment the fast tiers were
+    unsure of) re-decides that comment and may raise or upgrade an alert. The input state
+    is not modified. Duplicates (an id already applied) and stale edits
     return the state unchanged and no alerts.
     """
+    if isinstance(event, SecondOpinion):
+        if state is None or state.thread_id != event.thread_id:
+            return state or ThreadState(thread_id=event.thread_id), []
+        return _opinion(state, event, config, scorer or default_scorer())
     ts = event.created_at.timestamp()
     if state is None or state.thread_id != event.thread_id:
         state = ThreadState(thread_id=event.thread_id)
@@ -79,6 +86,39 @@ def step(
     if existing is not None or event.comment_id in state.gone:
         return state, []
     return _apply(state, event, ts, config, scorer or default_scorer(), None)
+
+
+def _opinion(
+    state: ThreadState, op: SecondOpinion, config: DetectConfig, scorer: TieredScorer | Scorer
+) -> tuple[ThreadState, list[Alert]]:
+    rec = state.comments.get(op.comment_id)
+    if rec is None or rec.text_hash != op.text_hash or rec.tier == "encoder":
+        return state, []  # gone, edited since, or already applied: nothing to re-decide
+    tiers = scorer if isinstance(scorer, TieredScorer) else default_scorer()
+    attack = tiers.blend(rec.fast, op.probability, rec.attack, rec.tier)
+    note = f"encoder {op.probability:.2f} (second opinion; fast tier {rec.fast or 0:.2f})"
+    reasons = rec.reasons
+    if attack >= config.attack_threshold > rec.attack:
+        reasons = (note, *rec.reasons)
+    elif attack < config.attack_threshold <= rec.attack:
+        reasons = (f"{note}: not an attack", *rec.reasons[1:])
+    new_rec = replace(
+        rec,
+        attack=attack,
+        peer_heat=max(rec.peer_heat, round(op.probability * tiers.config.heat_weight, 3)),
+        tier="encoder",
+        uncertain=False,
+        reasons=reasons[:6],
+    )
+    comments = dict(state.comments)
+    comments[rec.comment_id] = new_rec
+    alerts: list[Alert] = []
+    alerted = state.alerted
+    if attack >= config.attack_threshold > rec.attack:
+        alerted = dict(alerted)
+        alerts = evaluate(state.thread_id, comments, alerted, new_rec, config)
+    new = ThreadState(state.thread_id, state.last_ts, comments, state.names, state.gone, alerted)
+    return new, alerts
 
 
 def _delete(state: ThreadState, event: CommentEvent, ts: float) -> ThreadState:

@@ -122,12 +122,14 @@ def evaluate(
                     hostility=c.hostility,
                     target_author_id=c.target if c.attack >= config.attack_threshold else None,
                     reasons=list(c.reasons),
+                    tier=c.tier,
                 )
                 for c in chain
             ],
             reasons=_dedupe(reasons),
             event_time=when,
             detected_at=when,
+            tier=trigger.tier,
         )
     ]
 

@@ -46,6 +46,8 @@ class TierConfig:
     uncertain_high: float = 0.75
     heat_weight: float = 0.8
     """How much of the fast tier's probability counts as heat between participants."""
+    encoder_weight: float = 0.6
+    """Weight of the encoder's probability against the fast tier's when both scored."""
 
 
 class TieredScorer:
@@ -82,7 +84,7 @@ class TieredScorer:
         if rules_fired:
             return Decision(
                 rule.attack, peer, rule.target, rule.named_target, rule.reasons, "rules", p,
-                uncertain,
+                False,
             )
         target: TargetKind = rule.target
         if target in ("none", "bare"):
@@ -92,6 +94,16 @@ class TieredScorer:
             words = ", ".join(f"'{w}'" for w, _ in pred.top) or "its overall wording"
             reasons = (f"fast model {p:.2f}: {words}", *rule.reasons)
         return Decision(p, peer, target, rule.named_target, reasons, "fast", p, uncertain)
+
+
+    def blend(self, fast: float | None, encoder: float, current: float, tier: str) -> float:
+        """The attack score once the encoder's opinion arrived. The rules' own verdict
+        stands (they only fire on explicit structure); otherwise the two models are mixed."""
+        if tier == "rules":
+            return current
+        w = self.config.encoder_weight
+        base = fast if fast is not None else current
+        return round(w * encoder + (1.0 - w) * base, 3)
 
 
 def _default_target(signals: Signals, own: str) -> TargetKind:

@@ -68,7 +68,7 @@ def create_app(
     `core` and `agent_factory` are for tests and benchmarks (defaults: streams.detect and the
     batch agent).
     """
-    core = core or Core.default()
+    core = core or Core.default(settings.tiered_scorer())
     config = settings.detect_config()
     data_dir = settings.data_dir or Path(f"{settings.app_id}-data")
     app = faust.App(

@@ -36,10 +36,14 @@ class Core:
     decode_state: Callable[[bytes], Any]
 
     @classmethod
-    def default(cls) -> Core:
+    def default(cls, scorer: Any = None) -> Core:
+        """The real core; `scorer` (a TieredScorer) replaces the default rules + fast model."""
+        from functools import partial
+
         from streams.detect import decode_state, encode_state, is_expired, step
 
-        return cls(step=step, is_expired=is_expired, encode_state=encode_state,
+        run = step if scorer is None else partial(step, scorer=scorer)
+        return cls(step=run, is_expired=is_expired, encode_state=encode_state,
                    decode_state=decode_state)
 
 

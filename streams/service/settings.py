@@ -10,12 +10,13 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.detect.config import DetectConfig
+from streams.detect.tiers import TieredScorer, make_scorer
 
 ENV_PREFIX = "FLAMEWATCH_"
 
@@ -77,6 +78,13 @@ class Settings(BaseSettings):
     stats_interval: Annotated[float, Field(ge=0)] = 30.0
     """Seconds between stats log lines (0 = never)."""
 
+    # --- detection tiers -------------------------------------------------------------
+    scorer: Literal["rules", "rules+fast", "rules+fast+encoder"] = "rules+fast"
+    """Scoring tiers: rules only, rules + the fast learned tier (default), or both plus
+    the encoder stage's second opinions on comments the fast tiers are unsure of."""
+    model_path: Path | None = None
+    """A fast-tier model file from `flamewatch train --out` (default: the shipped one)."""
+
     # --- detection thresholds (DetectConfig) --------------------------------------------
     attack_threshold: float = _DEFAULTS.attack_threshold
     heat_threshold: float = _DEFAULTS.heat_threshold
@@ -103,6 +111,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part!r} is not host:port")
         return ";".join(parts)
 
+    @field_validator("model_path")
+    @classmethod
+    def _check_model_path(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value}: no such model file")
+        return value
+
     @field_validator("store")
     @classmethod
     def _check_store(cls, value: str) -> str:
@@ -126,6 +141,10 @@ class Settings(BaseSettings):
     def detect_config(self) -> DetectConfig:
         fields = type(self).model_fields
         return DetectConfig(**{n: getattr(self, n) for n in DETECT_FIELDS if n in fields})
+
+    def tiered_scorer(self) -> TieredScorer:
+        """The scorer the settings ask for (loads the model file once)."""
+        return make_scorer(self.scorer, self.model_path)
 
     @property
     def bootstrap_servers(self) -> str:

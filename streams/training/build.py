@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from streams.detect import DetectConfig
 from streams.detect.learned.model import LinearModel
 from streams.detect.tiers import TieredScorer
-from streams.evaluation.pairs import evaluate_pairs, load_pairs, metrics
-from streams.evaluation.threads import evaluate_thread, load_thread
-from streams.training.corpus import Example, Split, data_digest, discover, split_examples
+from streams.evaluation.report import SplitReport, measure_split
+from streams.evaluation.splits import Split, corpus_digest, discover
+from streams.training.corpus import Example, split_examples
 from streams.training.fit import FitConfig, fit
 
 TRAIN_VERSION = 1
@@ -30,8 +28,7 @@ class Corpus:
 
     @property
     def digest(self) -> str:
-        parts = [data_digest([s], root) for root, s in self.splits]
-        return hashlib.sha256("".join(parts).encode()).hexdigest()
+        return corpus_digest(self.splits)
 
 
 def load_corpus(
@@ -66,46 +63,6 @@ def train(corpus: Corpus, fit_config: FitConfig | None = None) -> LinearModel:
     return model
 
 
-@dataclass(slots=True)
-class SplitReport:
-    split: str
-    pairs: int = 0
-    precision: float = 0.0
-    recall: float = 0.0
-    f1: float = 0.0
-    civil_you_flagged: float | None = None
-    """Share of civil second-person replies flagged as attacks."""
-    by_category: dict[str, tuple[int, int]] = field(default_factory=dict)
-    threads_passed: int = 0
-    threads: int = 0
-    by_tier: dict[str, int] = field(default_factory=dict)
-    """True positives by the tier that decided them."""
-
-
-def measure_split(split: Split, config: DetectConfig, scorer: TieredScorer) -> SplitReport:
-    rep = SplitReport(split.name)
-    results = []
-    for path in split.pair_files:
-        results.extend(evaluate_pairs(load_pairs(path), config, scorer))
-    if results:
-        m = metrics((r.expected, r.predicted) for r in results)
-        rep.pairs, rep.precision, rep.recall, rep.f1 = len(results), m.precision, m.recall, m.f1
-        cats: dict[str, list[bool]] = defaultdict(list)
-        for r in results:
-            cats[r.pair.category].append(r.expected == r.predicted)
-            if r.expected and r.predicted:
-                rep.by_tier[r.tier] = rep.by_tier.get(r.tier, 0) + 1
-        rep.by_category = {c: (sum(v), len(v)) for c, v in sorted(cats.items())}
-        civil = [r for r in results if r.pair.category == "civil_second_person"]
-        if civil:
-            rep.civil_you_flagged = sum(r.predicted for r in civil) / len(civil)
-    for path in split.thread_files:
-        res = evaluate_thread(load_thread(path), config, scorer)
-        rep.threads += 1
-        rep.threads_passed += res.passed
-    return rep
-
-
 def leave_one_split_out(
     corpus: Corpus,
     config: DetectConfig,
@@ -123,18 +80,3 @@ def leave_one_split_out(
         model = fit(rest, fit_config or FitConfig())
         reports.append(measure_split(split, config, TieredScorer(model)))
     return reports
-
-
-def format_reports(reports: Sequence[SplitReport]) -> str:
-    lines = [
-        f"{'split':10s} {'pairs':>5s} {'P':>5s} {'R':>5s} {'F1':>5s} {'civil-you flagged':>17s} "
-        f"{'threads':>7s}  tiers of true positives"
-    ]
-    for r in reports:
-        civil = "-" if r.civil_you_flagged is None else f"{r.civil_you_flagged:.1%}"
-        tiers = ", ".join(f"{k} {v}" for k, v in sorted(r.by_tier.items()))
-        lines.append(
-            f"{r.split:10s} {r.pairs:5d} {r.precision:5.2f} {r.recall:5.2f} {r.f1:5.2f} "
-            f"{civil:>17s} {r.threads_passed:>3d}/{r.threads:<3d}  {tiers}"
-        )
-    return "\n".join(lines)

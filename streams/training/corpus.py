@@ -2,22 +2,19 @@
 
 Every example is produced by running the real core (rules, addressing, thread state) over
 the labelled pair or thread with a recording scorer, so training sees exactly the features
-the worker computes. Data lives in splits: a folder with `pairs.jsonl` and/or `threads/`.
-The top-level data folder holds two splits, `tuning` (pairs.jsonl + threads/) and `holdout`
-(pairs_holdout.jsonl); each sub-folder (blind/, blind2/, ...) is a split of its own.
+the worker computes. Data lives in splits (streams/evaluation/splits.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from streams.detect import DetectConfig, Detector
 from streams.detect.learned.features import Signals
 from streams.detect.tiers import TieredScorer
 from streams.evaluation.pairs import Pair, load_pairs, pair_events
+from streams.evaluation.splits import Split
 from streams.evaluation.threads import ThreadCase, load_thread
 
 
@@ -31,50 +28,6 @@ class Example:
     category: str
     register: str
     weight: float = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class Split:
-    name: str
-    pair_files: tuple[Path, ...]
-    thread_files: tuple[Path, ...]
-
-    def files(self) -> list[Path]:
-        out = list(self.pair_files)
-        for t in self.thread_files:
-            out.append(t)
-            exp = t.with_name(t.name.removesuffix(".jsonl") + ".expected.json")
-            if exp.exists():
-                out.append(exp)
-        return out
-
-
-def discover(root: Path) -> list[Split]:
-    """The splits under a data folder, in a fixed order."""
-    splits: list[Split] = []
-    if (root / "pairs.jsonl").exists() or (root / "threads").is_dir():
-        pairs = (root / "pairs.jsonl",) if (root / "pairs.jsonl").exists() else ()
-        threads = tuple(sorted((root / "threads").glob("*.jsonl")))
-        splits.append(Split("tuning" if pairs else root.name, pairs, threads))
-    if (root / "pairs_holdout.jsonl").exists():
-        splits.append(Split("holdout", (root / "pairs_holdout.jsonl",), ()))
-    for sub in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "threads"):
-        pairs = (sub / "pairs.jsonl",) if (sub / "pairs.jsonl").exists() else ()
-        threads = tuple(sorted((sub / "threads").glob("*.jsonl"))) if (sub / "threads").is_dir() else ()
-        if pairs or threads:
-            splits.append(Split(sub.name, pairs, threads))
-    return splits
-
-
-def data_digest(splits: Iterable[Split], root: Path) -> str:
-    """sha256 over the files' relative paths and bytes: a model records what it was made of."""
-    h = hashlib.sha256()
-    for split in splits:
-        for f in split.files():
-            h.update(str(f.relative_to(root)).encode() + b"\0")
-            h.update(f.read_bytes())
-            h.update(b"\0")
-    return h.hexdigest()
 
 
 class _Capture:

@@ -1,0 +1,95 @@
+"""Per-split measurement: P/R/F1 on pairs, civil second-person replies flagged, categories,
+tiers, thread verdicts. Shared by `flamewatch eval` and `flamewatch train --report`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from streams.detect import DetectConfig
+from streams.detect.tiers import TieredScorer
+from streams.evaluation.pairs import PairResult, evaluate_pairs, load_pairs, metrics
+from streams.evaluation.splits import Split
+from streams.evaluation.threads import ThreadResult, evaluate_thread, load_thread
+
+
+@dataclass(slots=True)
+class SplitReport:
+    split: str
+    pairs: int = 0
+    precision: float = 0.0
+    recall: float = 0.0
+    f1: float = 0.0
+    civil_you_flagged: float | None = None
+    """Share of civil second-person replies flagged as attacks."""
+    by_category: dict[str, tuple[int, int]] = field(default_factory=dict)
+    threads_passed: int = 0
+    threads: int = 0
+    by_tier: dict[str, int] = field(default_factory=dict)
+    """True positives by the tier that decided them."""
+    pair_results: list[PairResult] = field(default_factory=list, repr=False)
+    thread_results: list[ThreadResult] = field(default_factory=list, repr=False)
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "pairs": self.pairs,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "civil_you_flagged": None
+            if self.civil_you_flagged is None
+            else round(self.civil_you_flagged, 4),
+            "threads_passed": self.threads_passed,
+            "threads": self.threads,
+            "by_tier": dict(sorted(self.by_tier.items())),
+            "by_category": {c: list(v) for c, v in self.by_category.items()},
+        }
+
+
+def measure_split(
+    split: Split, config: DetectConfig, scorer: TieredScorer | None = None
+) -> SplitReport:
+    rep = SplitReport(split.name)
+    results = []
+    for path in split.pair_files:
+        results.extend(evaluate_pairs(load_pairs(path), config, scorer))
+    rep.pair_results = results
+    if results:
+        m = metrics((r.expected, r.predicted) for r in results)
+        rep.pairs, rep.precision, rep.recall, rep.f1 = len(results), m.precision, m.recall, m.f1
+        cats: dict[str, list[bool]] = defaultdict(list)
+        for r in results:
+            cats[r.pair.category].append(r.expected == r.predicted)
+            if r.expected and r.predicted:
+                rep.by_tier[r.tier] = rep.by_tier.get(r.tier, 0) + 1
+        rep.by_category = {c: (sum(v), len(v)) for c, v in sorted(cats.items())}
+        civil = [r for r in results if r.pair.category == "civil_second_person"]
+        if civil:
+            rep.civil_you_flagged = sum(r.predicted for r in civil) / len(civil)
+    for path in split.thread_files:
+        res = evaluate_thread(load_thread(path), config, scorer)
+        rep.thread_results.append(res)
+        rep.threads += 1
+        rep.threads_passed += res.passed
+    return rep
+
+
+def format_reports(
+    reports: Sequence[SplitReport], first_look: dict[str, dict[str, float]] | None = None
+) -> str:
+    first_look = first_look or {}
+    lines = [
+        f"{'split':10s} {'pairs':>5s} {'P':>5s} {'R':>5s} {'F1':>5s} {'first-look F1':>13s} "
+        f"{'civil-you flagged':>17s} {'threads':>7s}  tiers of true positives"
+    ]
+    for r in reports:
+        civil = "-" if r.civil_you_flagged is None else f"{r.civil_you_flagged:.1%}"
+        tiers = ", ".join(f"{k} {v}" for k, v in sorted(r.by_tier.items()))
+        first = first_look.get(r.split, {}).get("f1")
+        first_s = "-" if first is None else f"{first:.2f}"
+        lines.append(
+            f"{r.split:10s} {r.pairs:5d} {r.precision:5.2f} {r.recall:5.2f} {r.f1:5.2f} "
+            f"{first_s:>13s} {civil:>17s} {r.threads_passed:>3d}/{r.threads:<3d}  {tiers}"
+        )
+    return "\n".join(lines)
