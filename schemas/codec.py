@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from schemas.alert import Alert
 from schemas.comment import CommentEvent
 from schemas.deadletter import DeadLetter, DeadLetterReason
+from schemas.opinion import ScoreRequest, SecondOpinion
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,40 @@ def decode_comment(raw: bytes | str) -> CommentEvent | DecodeError:
         return CommentEvent.model_validate(obj)
     except ValidationError as exc:
         return _classify(exc)
+
+
+def decode_event(raw: bytes | str) -> CommentEvent | SecondOpinion | DecodeError:
+    """A record of the worker's input: a comment, or the encoder tier's second opinion
+    (`"kind": "opinion"`). Never raises."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return DecodeError("invalid_json", str(exc))
+    if not isinstance(obj, dict):
+        return DecodeError("schema_error", f"expected a JSON object, got {type(obj).__name__}")
+    try:
+        if obj.get("kind") == "opinion":
+            return SecondOpinion.model_validate(obj)
+        return CommentEvent.model_validate(obj)
+    except ValidationError as exc:
+        return _classify(exc)
+
+
+def decode_request(raw: bytes | str) -> ScoreRequest | DecodeError:
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return DecodeError("invalid_json", str(exc))
+    if not isinstance(obj, dict):
+        return DecodeError("schema_error", f"expected a JSON object, got {type(obj).__name__}")
+    try:
+        return ScoreRequest.model_validate(obj)
+    except ValidationError as exc:
+        return _classify(exc)
+
+
+def encode_model(model: ScoreRequest | SecondOpinion) -> bytes:
+    return orjson.dumps(model.model_dump(mode="json"))
 
 
 def encode_comment(event: CommentEvent) -> bytes:

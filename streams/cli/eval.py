@@ -12,12 +12,13 @@ from pathlib import Path
 from streams.cli.detect_settings import load_detection
 from streams.detect import DetectConfig
 from streams.detect.tiers import TieredScorer, make_scorer
+from streams.encoder.embed import EncoderUnavailable
 from streams.evaluation.report import SplitReport, format_reports, measure_split
 from streams.evaluation.splits import discover, load_first_look
 from streams.evaluation.threads import ThreadResult
 
 DATA = Path(__file__).resolve().parent.parent / "evaluation" / "data"
-TIERS = ("rules", "rules+fast")
+TIERS = ("rules", "rules+fast", "rules+fast+encoder")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,7 +61,12 @@ def run(args: argparse.Namespace) -> int:
     first_look = load_first_look(args.data)
     scorers: dict[str, TieredScorer] = {scorer.name: scorer}
     if args.tiers:
-        scorers = {t: (scorer if t == scorer.name else make_scorer(t)) for t in TIERS}
+        scorers = {}
+        for t in TIERS:
+            try:
+                scorers[t] = scorer if t == scorer.name else make_scorer(t, inline_encoder=True)
+            except EncoderUnavailable as exc:
+                print(f"flamewatch eval: {t} skipped: {exc}", file=sys.stderr)
     report: dict[str, object] = {}
     for name, sc in scorers.items():
         reports = []

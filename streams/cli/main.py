@@ -14,6 +14,7 @@ COMMANDS: tuple[str, ...] = (
     "streams.cli.train",
     "streams.cli.broker",
     "streams.cli.worker",
+    "streams.cli.encoder",
     "streams.cli.replay",
     "streams.cli.alerts",
     "streams.cli.bench",

@@ -37,6 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="leave this split out (repeatable), e.g. one still being written",
     )
     p.add_argument("--feedback", type=Path, help="moderator decisions (console SQLite database)")
+    p.add_argument(
+        "--encoder", action="store_true",
+        help="also train the encoder tier's head (needs flamewatch[encoder]; embeddings are "
+        "cached in ~/.cache/flamewatch/e5)",
+    )
+    p.add_argument("--encoder-out", type=Path, help="encoder head file (default: the shipped one)")
     p.add_argument("--report", action="store_true", help="leave-one-split-out report")
     p.add_argument("--report-json", type=Path, help="write the report as JSON here")
     p.add_argument("--l2", type=float, default=FitConfig().l2, help=argparse.SUPPRESS)
@@ -74,8 +80,22 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or default_model_path()
     model.save(out)
     _say(f"wrote {out} ({out.stat().st_size:,} bytes) in {time.perf_counter() - t0:.1f}s")
+    vectors = None
+    if args.encoder:
+        from streams.encoder.embed import EncoderUnavailable
+        from streams.encoder.scorer import default_head_path
+        from streams.training.build import train_encoder_head
+
+        try:
+            head, vectors = train_encoder_head(corpus, _say)
+        except EncoderUnavailable as exc:
+            print(f"flamewatch train: {exc}", file=sys.stderr)
+            return 2
+        head_out = args.encoder_out or default_head_path()
+        head.save(head_out)
+        _say(f"wrote {head_out} ({head_out.stat().st_size:,} bytes)")
     if args.report or args.report_json:
-        reports = leave_one_split_out(corpus, config, fit_config, _say)
+        reports = leave_one_split_out(corpus, config, fit_config, _say, vectors)
         print(format_reports(reports, load_first_look(roots[0])))
         if args.report_json:
             args.report_json.write_text(json.dumps({r.split: r.summary() for r in reports}, indent=2) + "\n")

@@ -26,7 +26,7 @@ from streams.detect.learned.features import Signals
 from streams.detect.scorer import TARGET_PLACEHOLDER, RuleScorer, ScoreInput, Scorer
 from streams.detect.state import CommentRec, ThreadState
 from streams.detect.text import leading_name, named_participants, prepare
-from streams.detect.tiers import TieredScorer, make_scorer
+from streams.detect.tiers import TieredScorer, make_scorer, opinion_note
 
 _RULES = RuleScorer()
 _DEFAULT: list[TieredScorer] = []
@@ -96,7 +96,7 @@ def _opinion(
         return state, []  # gone, edited since, or already applied: nothing to re-decide
     tiers = scorer if isinstance(scorer, TieredScorer) else default_scorer()
     attack = tiers.blend(rec.fast, op.probability, rec.attack, rec.tier)
-    note = f"encoder {op.probability:.2f} (second opinion; fast tier {rec.fast or 0:.2f})"
+    note = opinion_note(op.probability, rec.fast)
     reasons = rec.reasons
     if attack >= config.attack_threshold > rec.attack:
         reasons = (note, *rec.reasons)

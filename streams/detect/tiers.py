@@ -23,6 +23,8 @@ DEFAULT_MODEL = "fast.fwm"
 
 Recorder = Callable[[str, Signals], None]
 """Called with (own words, signals) for every scored comment: how training sees the tier."""
+InlineEncoder = Callable[[str, Signals], float]
+"""The encoder tier called in line (offline commands); the worker asks it through a topic."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +60,18 @@ class TieredScorer:
         model: LinearModel | None,
         config: TierConfig | None = None,
         recorder: Recorder | None = None,
+        encoder: InlineEncoder | None = None,
     ) -> None:
         self.model = model
         self.config = config or TierConfig()
         self.recorder = recorder
+        self.encoder = encoder
 
     @property
     def name(self) -> str:
-        return "rules+fast" if self.model is not None else "rules"
+        if self.model is None:
+            return "rules"
+        return "rules+fast+encoder" if self.encoder is not None else "rules+fast"
 
     def decide(self, own: str, rule: Score, signals: Signals, threshold: float) -> Decision:
         if self.recorder is not None:
@@ -90,8 +96,15 @@ class TieredScorer:
         if target in ("none", "bare"):
             target = _default_target(signals, own)
         reasons = rule.reasons
+        words = ", ".join(f"'{w}'" for w, _ in pred.top) or "its overall wording"
+        if uncertain and self.encoder is not None:
+            second = self.encoder(own, signals)
+            attack = self.blend(p, second, p, "fast")
+            if attack >= threshold:
+                reasons = (opinion_note(second, p) + f"; words {words}", *rule.reasons)
+            peer = max(peer, round(second * cfg.heat_weight, 3))
+            return Decision(attack, peer, target, rule.named_target, reasons, "encoder", p, False)
         if p >= threshold:
-            words = ", ".join(f"'{w}'" for w, _ in pred.top) or "its overall wording"
             reasons = (f"fast model {p:.2f}: {words}", *rule.reasons)
         return Decision(p, peer, target, rule.named_target, reasons, "fast", p, uncertain)
 
@@ -104,6 +117,10 @@ class TieredScorer:
         w = self.config.encoder_weight
         base = fast if fast is not None else current
         return round(w * encoder + (1.0 - w) * base, 3)
+
+
+def opinion_note(encoder: float, fast: float | None) -> str:
+    return f"encoder {encoder:.2f} (second opinion; fast tier {fast or 0:.2f})"
 
 
 def _default_target(signals: Signals, own: str) -> TargetKind:
@@ -126,12 +143,24 @@ def default_model_path() -> Path:
     return Path(str(resources.files("streams.detect.learned") / DEFAULT_MODEL))
 
 
-def make_scorer(kind: str, model_path: Path | None = None) -> TieredScorer:
-    """'rules' or 'rules+fast' (the default; 'rules+fast+encoder' scores the same here: the
-    encoder's opinion arrives later as an event)."""
+def make_scorer(
+    kind: str,
+    model_path: Path | None = None,
+    *,
+    inline_encoder: bool = False,
+    encoder_head: Path | None = None,
+    config: TierConfig | None = None,
+) -> TieredScorer:
+    """'rules', 'rules+fast' (the default) or 'rules+fast+encoder'. With the encoder, the
+    worker's scorer equals 'rules+fast' and the encoder's opinions arrive later as events;
+    offline commands pass `inline_encoder=True` to ask the encoder in line instead."""
     if kind == "rules":
-        return TieredScorer(None)
+        return TieredScorer(None, config)
     if kind not in ("rules+fast", "rules+fast+encoder"):
         raise ValueError(f"unknown scorer {kind!r}: use rules, rules+fast or rules+fast+encoder")
     model = LinearModel.load(model_path) if model_path else default_model()
-    return TieredScorer(model)
+    if kind == "rules+fast+encoder" and inline_encoder:
+        from streams.encoder.scorer import load_encoder  # needs flamewatch[encoder]
+
+        return TieredScorer(model, config, encoder=load_encoder(encoder_head))
+    return TieredScorer(model, config)

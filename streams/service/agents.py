@@ -37,6 +37,8 @@ class Outputs:
     alerts: TopicT
     dead_letters: TopicT
     rekey: TopicT
+    requests: TopicT | None = None
+    """The encoder stage's input (only with FLAMEWATCH_SCORER=rules+fast+encoder)."""
 
 
 def to_record(event: EventT) -> Record:
@@ -95,6 +97,9 @@ async def handle_batch(
         pending.append(outputs.alerts.send_soon(key=key, value=value, force=True))
     for dkey, value in result.dead_letters:
         pending.append(outputs.dead_letters.send_soon(key=dkey, value=value, force=True))
+    if outputs.requests is not None:
+        for key, value in result.requests:
+            pending.append(outputs.requests.send_soon(key=key, value=value, force=True))
     if pending:
         await asyncio.gather(*pending)
 

@@ -68,7 +68,7 @@ def create_app(
     `core` and `agent_factory` are for tests and benchmarks (defaults: streams.detect and the
     batch agent).
     """
-    core = core or Core.default(settings.tiered_scorer())
+    core = core or Core.default(settings.tiered_scorer(), ask_encoder=settings.uses_encoder)
     config = settings.detect_config()
     data_dir = settings.data_dir or Path(f"{settings.app_id}-data")
     app = faust.App(
@@ -91,9 +91,11 @@ def create_app(
         web_bind=settings.web_host,
         web_in_thread=False,
     )
+    inputs = [settings.comments_topic, settings.rekey_topic]
+    if settings.uses_encoder:
+        inputs.append(settings.opinions_topic)  # second opinions, applied like comments
     source = app.topic(
-        settings.comments_topic,
-        settings.rekey_topic,
+        *inputs,
         key_serializer="raw",
         value_serializer="raw",
         partitions=settings.partitions,
@@ -106,6 +108,7 @@ def create_app(
         alerts=output(settings.alerts_topic),
         dead_letters=output(settings.dlq_topic),
         rekey=output(settings.rekey_topic),
+        requests=output(settings.requests_topic) if settings.uses_encoder else None,
     )
     table = app.Table(
         TABLE_NAME,

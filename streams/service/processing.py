@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from schemas import Alert, CommentEvent, DecodeError, decode_comment, encode_alert
+from schemas import Alert, CommentEvent, DecodeError, encode_alert
+from schemas.codec import decode_event, encode_model
+from schemas.opinion import ScoreRequest, SecondOpinion
 from streams.detect.config import DetectConfig
 from streams.service.deadletter import Origin, build_dead_letter, processing_error
 from streams.service.routing import PartitionCache
@@ -30,21 +32,25 @@ class ThreadStateLike(Protocol):
 class Core:
     """The detection core's functions (injected, so tests can use a stand-in)."""
 
-    step: Callable[[Any, CommentEvent, DetectConfig], tuple[Any, list[Alert]]]
+    step: Callable[[Any, CommentEvent | SecondOpinion, DetectConfig], tuple[Any, list[Alert]]]
     is_expired: Callable[[Any, float, DetectConfig], bool]
     encode_state: Callable[[Any], bytes]
     decode_state: Callable[[bytes], Any]
+    encoder_request: Callable[[Any, CommentEvent], ScoreRequest | None] | None = None
+    """Set when the encoder stage runs: the second-opinion request for a comment, if any."""
 
     @classmethod
-    def default(cls, scorer: Any = None) -> Core:
+    def default(cls, scorer: Any = None, *, ask_encoder: bool = False) -> Core:
         """The real core; `scorer` (a TieredScorer) replaces the default rules + fast model."""
         from functools import partial
 
         from streams.detect import decode_state, encode_state, is_expired, step
+        from streams.detect.handoff import encoder_request
 
         run = step if scorer is None else partial(step, scorer=scorer)
         return cls(step=run, is_expired=is_expired, encode_state=encode_state,
-                   decode_state=decode_state)
+                   decode_state=decode_state,
+                   encoder_request=encoder_request if ask_encoder else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,8 @@ class BatchResult:
     dead_letters: list[tuple[bytes | None, bytes]] = field(default_factory=list)
     rekeyed: list[tuple[bytes, bytes]] = field(default_factory=list)
     """(thread key, raw value) for records that sat on the wrong key/partition."""
+    requests: list[tuple[bytes, bytes]] = field(default_factory=list)
+    """(thread key, encoded ScoreRequest) for the encoder stage."""
 
 
 class BatchProcessor:
@@ -108,12 +116,13 @@ class BatchProcessor:
         out = BatchResult()
         stats = self.stats
         step = self.core.step
+        ask = self.core.encoder_request
         config = self.config
         now: datetime | None = None
         for record in records:
             raw = record.value
-            decoded: CommentEvent | DecodeError = (
-                decode_comment(raw) if raw is not None else DecodeError("invalid_json", "empty")
+            decoded: CommentEvent | SecondOpinion | DecodeError = (
+                decode_event(raw) if raw is not None else DecodeError("invalid_json", "empty")
             )
             if isinstance(decoded, DecodeError):
                 self._dead_letter(out, decoded, record)
@@ -138,6 +147,10 @@ class BatchProcessor:
             out.states[key] = state
             out.last_record[key] = record
             stats.processed += 1
+            if ask is not None and isinstance(decoded, CommentEvent):
+                request = ask(state, decoded)
+                if request is not None:
+                    out.requests.append((key, encode_model(request)))
             if state.last_ts > stats.watermark:
                 stats.watermark = state.last_ts
             if alerts:

@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.detect.config import DetectConfig
-from streams.detect.tiers import TieredScorer, make_scorer
+from streams.detect.tiers import TierConfig, TieredScorer, make_scorer
 
 ENV_PREFIX = "FLAMEWATCH_"
 
@@ -57,6 +57,21 @@ class Settings(BaseSettings):
     comments_topic: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")] = "comments"
     alerts_topic: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")] = "alerts"
     dlq_topic: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")] = "comments.dlq"
+    requests_topic: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")] = (
+        "comments.uncertain"
+    )
+    """Comments the fast tiers are unsure of, for the encoder stage (rules+fast+encoder)."""
+    opinions_topic: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")] = (
+        "comments.opinions"
+    )
+    """The encoder stage's second opinions, keyed by thread, read by the worker."""
+    encoder_head_path: Path | None = None
+    """An encoder head from `flamewatch train --encoder --encoder-out` (default: shipped)."""
+    uncertain_low: Annotated[float, Field(ge=0.0, le=1.0)] = 0.25
+    uncertain_high: Annotated[float, Field(ge=0.0, le=1.0)] = 0.75
+    """The fast tier's probabilities in [low, high) are asked for a second opinion."""
+    encoder_batch_size: Annotated[int, Field(ge=1, le=4096)] = 32
+    encoder_batch_window: PositiveSeconds = 0.05
     partitions: Annotated[int, Field(ge=1, le=10_000)] = 4
     """Partitions of the comments topic, its rekey topic and the state changelog."""
     replication_factor: Annotated[int, Field(ge=1, le=16)] = 1
@@ -111,7 +126,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part!r} is not host:port")
         return ";".join(parts)
 
-    @field_validator("model_path")
+    @field_validator("model_path", "encoder_head_path")
     @classmethod
     def _check_model_path(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
@@ -131,6 +146,10 @@ class Settings(BaseSettings):
             self.detect_config()
         except ValueError as exc:
             raise ValueError(_name_env_vars(str(exc))) from None
+        if self.uncertain_low > self.uncertain_high:
+            raise ValueError(
+                f"{env_name('uncertain_low')} must not be above {env_name('uncertain_high')}"
+            )
         if self.heartbeat_interval >= self.session_timeout:
             raise ValueError(
                 f"{env_name('heartbeat_interval')} must be lower than {env_name('session_timeout')}"
@@ -142,9 +161,20 @@ class Settings(BaseSettings):
         fields = type(self).model_fields
         return DetectConfig(**{n: getattr(self, n) for n in DETECT_FIELDS if n in fields})
 
-    def tiered_scorer(self) -> TieredScorer:
-        """The scorer the settings ask for (loads the model file once)."""
-        return make_scorer(self.scorer, self.model_path)
+    @property
+    def uses_encoder(self) -> bool:
+        return self.scorer == "rules+fast+encoder"
+
+    def tiered_scorer(self, *, inline_encoder: bool = False) -> TieredScorer:
+        """The scorer the settings ask for. The worker leaves the encoder to its own stage;
+        offline commands ask it in line (`inline_encoder`)."""
+        return make_scorer(
+            self.scorer,
+            self.model_path,
+            inline_encoder=inline_encoder,
+            encoder_head=self.encoder_head_path,
+            config=TierConfig(uncertain_low=self.uncertain_low, uncertain_high=self.uncertain_high),
+        )
 
     @property
     def bootstrap_servers(self) -> str:

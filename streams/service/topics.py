@@ -28,12 +28,16 @@ def worker_topics(settings: Settings) -> dict[str, int]:
     """Topic → partition count for every topic the worker reads or writes (but the changelog,
     which Faust creates)."""
     n = settings.partitions
-    return {
+    topics = {
         settings.comments_topic: n,
         settings.rekey_topic: n,
         settings.alerts_topic: n,
         settings.dlq_topic: 1,
     }
+    if settings.uses_encoder:
+        topics[settings.requests_topic] = n
+        topics[settings.opinions_topic] = n  # co-partitioned with the comments
+    return topics
 
 
 async def ensure_topics(
@@ -70,7 +74,11 @@ async def ensure_topics(
 async def _check_partitions(
     admin: AIOKafkaAdminClient, settings: Settings, wanted: dict[str, int]
 ) -> None:
-    must_match = [t for t in (settings.comments_topic, settings.rekey_topic) if t in wanted]
+    must_match = [
+        t
+        for t in (settings.comments_topic, settings.rekey_topic, settings.opinions_topic)
+        if t in wanted
+    ]
     for _ in range(50):
         described = await admin.describe_topics(must_match)
         counts = {d["topic"]: len(d.get("partitions") or ()) for d in described}

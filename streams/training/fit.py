@@ -91,11 +91,11 @@ def fit(examples: Sequence[Example], config: FitConfig | None = None) -> LinearM
         g[dim] = g_row.sum()
         return loss, g
 
-    theta = _lbfgs(loss_grad, np.zeros(dim + 1), cfg.iterations)
+    theta = lbfgs(loss_grad, np.zeros(dim + 1), cfg.iterations)
     return LinearModel(dim=dim, weights=theta[:dim].tolist(), bias=float(theta[dim]))
 
 
-def _lbfgs(f, x0: np.ndarray, iterations: int, memory: int = 10) -> np.ndarray:  # type: ignore[no-untyped-def]
+def lbfgs(f, x0: np.ndarray, iterations: int, memory: int = 10) -> np.ndarray:  # type: ignore[no-untyped-def]
     """A plain L-BFGS with Armijo backtracking; deterministic."""
     x = x0
     fx, g = f(x)

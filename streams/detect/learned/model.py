@@ -1,30 +1,20 @@
-"""A hashed linear model in a versioned, byte-deterministic file, scored in plain Python.
-
-File layout: a magic line, one JSON header line (sorted keys, no timestamps), then the
-weights as zlib-compressed little-endian int16 (quantised with the header's `scale`).
-The same weights always give the same bytes, so `flamewatch train` on the same data and code
-writes an identical file and a stale model shows up as a diff.
-"""
+"""A hashed linear model in a versioned, byte-deterministic file (fileformat.py), scored in
+plain Python. `flamewatch train` on the same data and code writes an identical file, so a
+stale model shows up as a diff."""
 
 from __future__ import annotations
 
-import json
 import math
-import sys
-import zlib
-from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from streams.detect.learned.features import FEATURE_VERSION, Signals, feature_names, hashed
+from streams.detect.learned.fileformat import MAGIC, ModelError, pack, unpack
 
-MAGIC = b"FLAMEWATCH-MODEL 1\n"
+__all__ = ["KIND", "MAGIC", "LinearModel", "ModelError", "Prediction"]
+
 KIND = "hashed-linear"
-
-
-class ModelError(ValueError):
-    """The model file is missing, damaged or of another version."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,22 +60,15 @@ class LinearModel:
     # -- file ----------------------------------------------------------------------------
 
     def to_bytes(self) -> bytes:
-        peak = max((abs(x) for x in self.weights), default=0.0) or 1.0
-        scale = peak / 32767.0
-        q = array("h", (round(x / scale) for x in self.weights))
-        if sys.byteorder != "little":
-            q.byteswap()
         header = {
             **self.meta,
             "kind": KIND,
             "feature_version": FEATURE_VERSION,
             "dim": self.dim,
-            "scale": repr(scale),
             "bias": repr(round(self.bias, 6)),
             "threshold": self.threshold,
         }
-        line = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
-        return MAGIC + line + b"\n" + zlib.compress(q.tobytes(), 9)
+        return pack(header, self.weights)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,38 +78,23 @@ class LinearModel:
 
     @classmethod
     def from_bytes(cls, data: bytes, source: str = "model") -> LinearModel:
-        if not data.startswith(MAGIC):
-            raise ModelError(f"{source}: not a Flamewatch model file")
-        rest = data[len(MAGIC) :]
-        nl = rest.find(b"\n")
-        try:
-            header = json.loads(rest[:nl])
-            raw = zlib.decompress(rest[nl + 1 :])
-        except (ValueError, zlib.error) as exc:
-            raise ModelError(f"{source}: damaged model file ({exc})") from None
-        if header.get("kind") != KIND:
-            raise ModelError(f"{source}: model kind {header.get('kind')!r}, expected {KIND!r}")
+        header, weights = unpack(data, KIND, source)
         if header.get("feature_version") != FEATURE_VERSION:
             raise ModelError(
                 f"{source}: trained on feature version {header.get('feature_version')}, "
                 f"this code has {FEATURE_VERSION}: run `make model`"
             )
-        q = array("h")
-        q.frombytes(raw)
-        if sys.byteorder != "little":
-            q.byteswap()
         dim = int(header["dim"])
-        if len(q) != dim:
-            raise ModelError(f"{source}: {len(q)} weights, header says {dim}")
-        scale = float(header["scale"])
+        if len(weights) != dim:
+            raise ModelError(f"{source}: {len(weights)} weights, header says {dim}")
         meta = {
             k: v
             for k, v in header.items()
-            if k not in ("kind", "feature_version", "dim", "scale", "bias", "threshold")
+            if k not in ("kind", "feature_version", "dim", "bias", "threshold")
         }
         return cls(
             dim=dim,
-            weights=[x * scale for x in q],
+            weights=weights,
             bias=float(header["bias"]),
             threshold=float(header.get("threshold", 0.5)),
             meta=meta,
