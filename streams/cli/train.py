@@ -76,27 +76,31 @@ def run(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{k} {len(v)}" for k, v in sorted(corpus.examples.items()))
     _say(f"{sum(len(v) for v in corpus.examples.values())} examples ({counts})")
     fit_config = FitConfig(l2=args.l2, iterations=args.iterations)
-    model = train(corpus, fit_config)
-    out = args.out or default_model_path()
-    model.save(out)
-    _say(f"wrote {out} ({out.stat().st_size:,} bytes) in {time.perf_counter() - t0:.1f}s")
     vectors = None
     if args.encoder:
         from streams.encoder.embed import EncoderUnavailable
-        from streams.encoder.scorer import default_head_path
-        from streams.training.build import train_encoder_head
+        from streams.training.build import embed_corpus
 
         try:
-            head, vectors = train_encoder_head(corpus, _say)
+            vectors = embed_corpus(corpus, _say)
         except EncoderUnavailable as exc:
             print(f"flamewatch train: {exc}", file=sys.stderr)
             return 2
+    model, head, folds = train(corpus, fit_config, _say, vectors)
+    out = args.out or default_model_path()
+    model.save(out)
+    _say(f"wrote {out} ({out.stat().st_size:,} bytes) in {time.perf_counter() - t0:.1f}s")
+    if head is not None:
+        from streams.encoder.scorer import default_head_path
+
         head_out = args.encoder_out or default_head_path()
         head.save(head_out)
         _say(f"wrote {head_out} ({head_out.stat().st_size:,} bytes)")
     if args.report or args.report_json:
-        reports = leave_one_split_out(corpus, config, fit_config, _say, vectors)
+        reports = leave_one_split_out(corpus, config, folds)
         print(format_reports(reports, load_first_look(roots[0])))
         if args.report_json:
-            args.report_json.write_text(json.dumps({r.split: r.summary() for r in reports}, indent=2) + "\n")
+            args.report_json.write_text(
+                json.dumps({r.split: r.summary() for r in reports}, indent=2) + "\n"
+            )
     return 0

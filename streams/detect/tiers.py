@@ -44,8 +44,8 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class TierConfig:
-    uncertain_low: float = 0.25
-    uncertain_high: float = 0.75
+    uncertain_low: float = 0.1
+    uncertain_high: float = 0.7
     heat_weight: float = 0.8
     """How much of the fast tier's probability counts as heat between participants."""
     encoder_weight: float = 0.6

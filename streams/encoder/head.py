@@ -22,12 +22,18 @@ class EncoderHead:
     weights: list[float]
     bias: float
     meta: dict[str, Any] = field(default_factory=dict)
+    calibration: tuple[float, float] = (1.0, 0.0)
+    """(a, b) fitted on leave-one-split-out predictions, as for the fast tier."""
+
+    def margins(self, embeddings: np.ndarray) -> np.ndarray:
+        w = np.asarray(self.weights, dtype=np.float64)
+        return np.asarray(embeddings.astype(np.float64) @ w + self.bias)
 
     def predict(self, embeddings: np.ndarray) -> np.ndarray:
-        """Probabilities for rows of embeddings."""
-        w = np.asarray(self.weights, dtype=np.float64)
-        z = embeddings.astype(np.float64) @ w + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        """Calibrated probabilities for rows of embeddings."""
+        a, b = self.calibration
+        z = a * self.margins(embeddings) + b
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
 
     def to_bytes(self) -> bytes:
         header = {
@@ -36,6 +42,7 @@ class EncoderHead:
             "head_version": HEAD_VERSION,
             "dim": DIM,
             "bias": repr(round(self.bias, 6)),
+            "calibration": [repr(round(self.calibration[0], 6)), repr(round(self.calibration[1], 6))],
         }
         return pack(header, self.weights)
 
@@ -47,9 +54,10 @@ class EncoderHead:
         meta = {
             k: v
             for k, v in header.items()
-            if k not in ("kind", "head_version", "dim", "bias")
+            if k not in ("kind", "head_version", "dim", "bias", "calibration")
         }
-        return cls(weights, float(header["bias"]), meta)
+        a, b = header.get("calibration", ["1.0", "0.0"])
+        return cls(weights, float(header["bias"]), meta, (float(a), float(b)))
 
     @classmethod
     def load(cls, path: Path) -> EncoderHead:

@@ -67,8 +67,8 @@ class Settings(BaseSettings):
     """The encoder stage's second opinions, keyed by thread, read by the worker."""
     encoder_head_path: Path | None = None
     """An encoder head from `flamewatch train --encoder --encoder-out` (default: shipped)."""
-    uncertain_low: Annotated[float, Field(ge=0.0, le=1.0)] = 0.25
-    uncertain_high: Annotated[float, Field(ge=0.0, le=1.0)] = 0.75
+    uncertain_low: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    uncertain_high: Annotated[float, Field(ge=0.0, le=1.0)] = 0.7
     """The fast tier's probabilities in [low, high) are asked for a second opinion."""
     encoder_batch_size: Annotated[int, Field(ge=1, le=4096)] = 32
     encoder_batch_window: PositiveSeconds = 0.05

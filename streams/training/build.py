@@ -13,7 +13,7 @@ from streams.detect.tiers import TieredScorer
 from streams.evaluation.report import SplitReport, measure_split
 from streams.evaluation.splits import Split, corpus_digest, discover
 from streams.training.corpus import Example, split_examples
-from streams.training.fit import FitConfig, fit
+from streams.training.fit import FitConfig, fit, platt
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,60 +56,127 @@ def load_corpus(
     return Corpus(tuple(roots), tuple(splits), examples)
 
 
-def train(corpus: Corpus, fit_config: FitConfig | None = None) -> LinearModel:
+@dataclass
+class Fold:
+    """A model trained without one split, and its (uncalibrated) scores on that split."""
+
+    split: str
+    model: LinearModel
+    margins: np.ndarray
+    labels: np.ndarray
+    head: EncoderHead | None = None
+    head_margins: np.ndarray | None = None
+
+
+def _all(corpus: Corpus, leave_out: str | None = None) -> list[Example]:
+    return [
+        e for name in sorted(corpus.examples) if name != leave_out for e in corpus.examples[name]
+    ]
+
+
+def fit_folds(
+    corpus: Corpus,
+    fit_config: FitConfig,
+    progress: Progress | None = None,
+    vectors: dict[str, np.ndarray] | None = None,
+) -> list[Fold]:
+    """One model per split, trained on all the others (k fits, in a fixed order)."""
+    import numpy as np
+
+    folds = []
+    for name in sorted(corpus.examples):
+        held = corpus.examples[name]
+        if progress:
+            progress(f"fold without {name}: training on the other {len(corpus.examples) - 1}")
+        model = fit(_all(corpus, name), fit_config)
+        margins = np.array([model.margin(e.own, e.signals) for e in held])
+        labels = np.array([1.0 if e.label else 0.0 for e in held])
+        fold = Fold(name, model, margins, labels)
+        if vectors is not None:
+            from streams.training.encoder_head import fit_head, stack
+
+            fold.head = fit_head(_all(corpus, name), vectors)
+            fold.head_margins = fold.head.margins(stack(held, vectors))
+        folds.append(fold)
+    return folds
+
+
+def calibrate(folds: Sequence[Fold], leave_out: str | None = None) -> tuple[
+    tuple[float, float], tuple[float, float] | None
+]:
+    """Platt parameters from the folds' held-out scores (optionally without one split's)."""
+    import numpy as np
+
+    use = [f for f in folds if f.split != leave_out]
+    if not use:
+        return (1.0, 0.0), None
+    y = np.concatenate([f.labels for f in use])
+    fast = platt(np.concatenate([f.margins for f in use]), y)
+    head = None
+    if all(f.head_margins is not None for f in use):
+        head = platt(np.concatenate([f.head_margins for f in use if f.head_margins is not None]), y)
+    return fast, head
+
+
+def train(
+    corpus: Corpus,
+    fit_config: FitConfig | None = None,
+    progress: Progress | None = None,
+    vectors: dict[str, np.ndarray] | None = None,
+) -> tuple[LinearModel, EncoderHead | None, list[Fold]]:
+    """The fast model (and the encoder head when `vectors` are given) on every example,
+    calibrated on leave-one-split-out predictions. Returns the folds for the report."""
     cfg = fit_config or FitConfig()
-    all_examples = [e for name in sorted(corpus.examples) for e in corpus.examples[name]]
-    model = fit(all_examples, cfg)
+    model = fit(_all(corpus), cfg)
+    folds = fit_folds(corpus, cfg, progress, vectors) if len(corpus.examples) > 1 else []
+    fast_cal, head_cal = calibrate(folds)
+    model.calibration = fast_cal
     model.meta = {
         "data_sha256": corpus.digest,
         "splits": {name: len(v) for name, v in sorted(corpus.examples.items())},
         "train_version": TRAIN_VERSION,
         "fit": {"dim": cfg.dim, "l2": cfg.l2, "iterations": cfg.iterations},
     }
-    return model
+    head = None
+    if vectors is not None:
+        from streams.training.encoder_head import fit_head
+
+        head = fit_head(_all(corpus), vectors)
+        head.calibration = head_cal or (1.0, 0.0)
+        head.meta = {"data_sha256": corpus.digest, "train_version": TRAIN_VERSION}
+    return model, head, folds
 
 
-def train_encoder_head(
-    corpus: Corpus, progress: Progress | None = None
-) -> tuple[EncoderHead, dict[str, np.ndarray]]:
-    """The encoder tier's head on every example (embeddings cached on disk)."""
-    from streams.training.encoder_head import cached_embedder, embed_examples, fit_head
-
-    examples = [e for name in sorted(corpus.examples) for e in corpus.examples[name]]
+def embed_corpus(corpus: Corpus, progress: Progress | None = None) -> dict[str, np.ndarray]:
+    """Embeddings of every example's own words (cached on disk; needs flamewatch[encoder])."""
+    from streams.training.encoder_head import cached_embedder, embed_examples
 
     def tick(done: int, total: int) -> None:
         if progress and (done == total or done % 512 < 32):
             progress(f"embedding {done}/{total} new texts")
 
-    vectors = embed_examples(examples, cached_embedder(), tick)
-    head = fit_head(examples, vectors)
-    head.meta = {"data_sha256": corpus.digest, "train_version": TRAIN_VERSION}
-    return head, vectors
+    return embed_examples(_all(corpus), cached_embedder(), tick)
 
 
 def leave_one_split_out(
-    corpus: Corpus,
-    config: DetectConfig,
-    fit_config: FitConfig | None = None,
-    progress: Progress | None = None,
-    encoder_vectors: dict[str, np.ndarray] | None = None,
+    corpus: Corpus, config: DetectConfig, folds: Sequence[Fold]
 ) -> list[SplitReport]:
-    """For each split: train on all the others, measure on it. A new split's first look.
-    With `encoder_vectors`, the encoder head is retrained the same way and asked in line."""
-    reports = []
-    names = sorted(corpus.examples)
-    for root, split in corpus.splits:
-        del root
-        if progress:
-            progress(f"leave out {split.name}: training on {len(names) - 1} other splits")
-        rest = [e for n in names if n != split.name for e in corpus.examples[n]]
-        model = fit(rest, fit_config or FitConfig())
-        scorer = TieredScorer(model)
-        if encoder_vectors is not None:
-            from streams.encoder.scorer import EncoderScorer
-            from streams.training.encoder_head import cached_embedder, fit_head
+    """Each split measured by its fold's model (never trained on it), calibrated without it:
+    a new split's honest first look. With heads in the folds, the encoder is asked in line."""
+    import dataclasses
 
-            head = fit_head(rest, encoder_vectors)
+    by_name = {f.split: f for f in folds}
+    reports = []
+    for _, split in corpus.splits:
+        fold = by_name[split.name]
+        fast_cal, head_cal = calibrate(folds, leave_out=split.name)
+        model = dataclasses.replace(fold.model, calibration=fast_cal)
+        scorer = TieredScorer(model)
+        if fold.head is not None:
+            from streams.encoder.scorer import EncoderScorer
+            from streams.training.encoder_head import cached_embedder
+
+            head = dataclasses.replace(fold.head, calibration=head_cal or (1.0, 0.0))
             scorer = TieredScorer(model, encoder=EncoderScorer(head, cached_embedder()))
         reports.append(measure_split(split, config, scorer))
     return reports

@@ -31,13 +31,17 @@ def embed_examples(
     return {f"{e.split}/{e.id}": v for e, v in zip(examples, vecs, strict=True)}
 
 
+def stack(examples: Sequence[Example], vectors: dict[str, np.ndarray]) -> np.ndarray:
+    return np.array([vectors[f"{e.split}/{e.id}"] for e in examples], dtype=np.float64)
+
+
 def fit_head(
     examples: Sequence[Example],
     vectors: dict[str, np.ndarray],
     l2: float = 1e-3,
     iterations: int = 200,
 ) -> EncoderHead:
-    x = np.array([vectors[f"{e.split}/{e.id}"] for e in examples], dtype=np.float64)
+    x = stack(examples, vectors)
     y = np.array([1.0 if e.label else 0.0 for e in examples])
     sw = np.array([e.weight for e in examples], dtype=np.float64)
     pos, neg = float(sw[y == 1].sum()), float(sw[y == 0].sum())

@@ -139,3 +139,23 @@ def lbfgs(f, x0: np.ndarray, iterations: int, memory: int = 10) -> np.ndarray:  
         if float(np.max(np.abs(g))) < 1e-7:
             break
     return x
+
+
+def platt(margins: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """(a, b) so that sigmoid(a * margin + b) is calibrated on these held-out predictions."""
+    z = np.asarray(margins, dtype=np.float64)
+    y = np.asarray(labels, dtype=np.float64)
+    if len(z) == 0 or y.min() == y.max():
+        return 1.0, 0.0
+    n = len(z)
+
+    def loss_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        a, b = theta
+        u = a * z + b
+        s = 2.0 * y - 1.0
+        loss = float(np.logaddexp(0.0, -s * u).sum()) / n + 1e-4 * a * a
+        g_u = (1.0 / (1.0 + np.exp(-u)) - y) / n
+        return loss, np.array([float(g_u @ z) + 2e-4 * a, float(g_u.sum())])
+
+    a, b = lbfgs(loss_grad, np.array([1.0, 0.0]), 100)
+    return float(a), float(b)

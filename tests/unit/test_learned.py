@@ -32,8 +32,10 @@ def test_features_are_words_pairs_stems_and_rule_signals() -> None:
     assert "w:clearly" in text and "b:cannot read" in text and "p:clear" in text
     assert "b:<s> you" in text and "b:read </s>" in text
     assert "2p" in sig and "opens_2p" in sig and "addressed" in sig and "bias" in sig
-    hot = Signals(0.9, 0.9, 0.9, "second", False, True, False, False, 0.0, 0.0)
-    assert {"ra>0.85", "rt:second", "2p&rh>0.6"} <= set(feature_names("You muppet.", hot)[1])
+    hot = Signals(0.9, 0.9, 0.9, "second", True, True, False, False, 0.7, 0.0)
+    sig_hot = feature_names("They are muppets.", hot)[1]
+    assert {"outsider", "out&no2p", "ph>0.6"} <= set(sig_hot)
+    assert not [s for s in sig_hot if s.startswith(("ra>", "rh>"))]  # rule scores stay out
 
 
 def _toy_examples() -> list[Example]:

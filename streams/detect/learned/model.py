@@ -36,11 +36,17 @@ class LinearModel:
     bias: float
     threshold: float = 0.5
     meta: dict[str, Any] = field(default_factory=dict)
+    calibration: tuple[float, float] = (1.0, 0.0)
+    """(a, b): probability = sigmoid(a * margin + b), fitted on predictions for splits the
+    model had not seen (training's leave-one-split-out folds), so it holds for new text."""
 
     # -- scoring -------------------------------------------------------------------------
 
-    def predict(self, own: str, signals: Signals, explain: int = 3) -> Prediction:
-        text, sig = feature_names(own, signals)
+    def margin(self, own: str, signals: Signals) -> float:
+        """The uncalibrated score (log-odds as trained)."""
+        return self._margin(*feature_names(own, signals))[0]
+
+    def _margin(self, text: list[str], sig: list[str]) -> tuple[float, list[int], float]:
         w = self.weights
         tv = row_values(len(text))
         th = hashed(text, self.dim)
@@ -49,7 +55,14 @@ class LinearModel:
             z += w[i] * tv
         for i in hashed(sig, self.dim):
             z += w[i]
-        p = 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+        return z, th, tv
+
+    def predict(self, own: str, signals: Signals, explain: int = 3) -> Prediction:
+        text, sig = feature_names(own, signals)
+        z, th, tv = self._margin(text, sig)
+        w = self.weights
+        a, b = self.calibration
+        p = sigmoid(a * z + b)
         top: tuple[tuple[str, float], ...] = ()
         if explain:
             contrib = [(w[i] * tv, name) for name, i in zip(text, th, strict=True) if w[i] > 0]
@@ -67,6 +80,7 @@ class LinearModel:
             "dim": self.dim,
             "bias": repr(round(self.bias, 6)),
             "threshold": self.threshold,
+            "calibration": [repr(round(self.calibration[0], 6)), repr(round(self.calibration[1], 6))],
         }
         return pack(header, self.weights)
 
@@ -90,14 +104,16 @@ class LinearModel:
         meta = {
             k: v
             for k, v in header.items()
-            if k not in ("kind", "feature_version", "dim", "bias", "threshold")
+            if k not in ("kind", "feature_version", "dim", "bias", "threshold", "calibration")
         }
+        a, b = header.get("calibration", ["1.0", "0.0"])
         return cls(
             dim=dim,
             weights=weights,
             bias=float(header["bias"]),
             threshold=float(header.get("threshold", 0.5)),
             meta=meta,
+            calibration=(float(a), float(b)),
         )
 
     @classmethod
@@ -107,6 +123,10 @@ class LinearModel:
         except OSError as exc:
             raise ModelError(f"cannot read model {path}: {exc.strerror}") from None
         return cls.from_bytes(data, str(path))
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
 def _readable(name: str) -> str:
