@@ -13,7 +13,7 @@ from streams.cli.detect_settings import load_detection
 from streams.detect import DetectConfig
 from streams.detect.tiers import TieredScorer, make_scorer
 from streams.encoder.embed import EncoderUnavailable
-from streams.evaluation.report import SplitReport, format_reports, measure_split
+from streams.evaluation.report import SplitReport, format_forecast, format_reports, measure_split
 from streams.evaluation.splits import discover, load_first_look
 from streams.evaluation.threads import ThreadResult
 
@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
                 _print_split(rep, config, args.verbose, first_look.get(split.name))
         print(f"\n== summary, scorer {name}")
         print(format_reports(reports, first_look))
+        print("early warning (heated before the pair's first attack):")
+        print(format_forecast(reports))
         _print_categories(reports)
         report[name] = {r.split: r.summary() for r in reports}
     if args.json:
@@ -122,6 +124,11 @@ def _print_thread(res: ThreadResult) -> None:
     )
     if res.case.expect_no_alerts:
         print("  expected: no alerts")
+    if res.forecast is not None:
+        for ep in res.forecast.episodes:
+            lead = (f"warned at {ep.warned_at}, {ep.lead_comments} comments / "
+                    f"{ep.lead_minutes:.0f} min ahead" if ep.warned_at else "not warned")
+            print(f"  episode {' / '.join(sorted(ep.pair))}: first attack {ep.first_attack}, {lead}")
     for exp, got in res.matched:
         want = f"{exp.severity} {exp.offender or '?'} -> {exp.target or '?'} by {exp.by_comment_id}"
         have = (

@@ -13,8 +13,10 @@ class DetectConfig:
     """A comment whose attack score reaches this is a personal attack on its target."""
     heat_threshold: float = 0.3
     """A comment whose hostility reaches this counts as a hot turn in a dyad."""
-    heated_min_turns: int = 3
-    """Alternating turns in a dyad needed before a `heated` early warning."""
+    heated_min_turns: int = 2
+    """Turns in a dyad needed before a `heated` early warning."""
+    warning_threshold: float = 0.65
+    """Forecast probability (forecast.py) at which a dyad gets a `heated` early warning."""
     escalation_repeat: int = 3
     """One side attacking the other this many times is an escalation even if unanswered."""
     cooldown_seconds: float = 1800.0
@@ -31,6 +33,8 @@ class DetectConfig:
     def __post_init__(self) -> None:
         if not 0.0 < self.attack_threshold <= 1.0:
             raise ValueError("attack_threshold must be in (0, 1]")
+        if not 0.0 < self.warning_threshold <= 1.0:
+            raise ValueError("warning_threshold must be in (0, 1]")
         if not 0.0 < self.heat_threshold <= 1.0:
             raise ValueError("heat_threshold must be in (0, 1]")
         if self.max_comments < 2 or self.max_participants < 2:

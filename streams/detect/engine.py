@@ -21,6 +21,7 @@ from streams.detect.addressing import (
 )
 from streams.detect.config import DetectConfig
 from streams.detect.escalation import evaluate
+from streams.detect.forecast import cues
 from streams.detect.ids import text_hash
 from streams.detect.learned.features import Signals
 from streams.detect.scorer import TARGET_PLACEHOLDER, RuleScorer, ScoreInput, Scorer
@@ -212,6 +213,7 @@ def _apply(
         tier=tier,
         fast=fast,
         uncertain=uncertain,
+        cues=cues(prepared.own, reasons, bool(prepared.quoted)),
     )
     comments = dict(state.comments)
     comments[rec.comment_id] = rec
@@ -227,8 +229,8 @@ def _apply(
             del gone[next(iter(gone))]
     alerts: list[Alert] = []
     alerted = state.alerted
-    hot = rec.attack >= config.attack_threshold or rec.peer_heat >= config.heat_threshold
-    if hot or relinked:
+    # every answered comment moves its dyad's trajectory: the forecast may warn on it
+    if rec.addressee is not None or rec.target is not None or relinked:
         alerted = dict(alerted)
         alerts = evaluate(state.thread_id, comments, alerted, rec, config)
         for orphan in relinked:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from schemas.alert import SEVERITY_RANK, Alert, CommentScore
 from streams.detect.config import DetectConfig
+from streams.detect.forecast import forecast
 from streams.detect.ids import alert_id, dyad_key
 from streams.detect.state import CommentRec
 
@@ -77,19 +78,16 @@ def evaluate(
             reasons.append(f"{offender} keeps attacking {partner}: {by_offender} attacks")
         else:
             severity = "personal_attack"
-    elif _hot(trigger, config) and by_offender == 0 and by_partner == 0:
-        recent = turns[-config.heated_min_turns :]
-        last_two = recent[-2:]
-        both_hot = len(last_two) == 2 and all(_hot(t, config) for t in last_two)
-        alternating = len({t.author_id for t in last_two}) == 2
-        if len(recent) >= config.heated_min_turns and both_hot and alternating:
+    elif by_offender == 0 and by_partner == 0:
+        fc = forecast(turns, config.heated_min_turns)
+        if fc is not None and fc.probability >= config.warning_threshold:
             severity = "heated"
-            score = trigger.hostility
-            trend = " -> ".join(f"{t.hostility:.2f}" for t in recent)
+            score = fc.probability
             reasons.append(
-                f"{len(turns)} turns between {offender} and {partner} getting hotter ({trend})"
+                f"warning {fc.probability:.2f}: {offender} and {partner} may be heading for "
+                f"personal attacks ({fc.why})"
             )
-            for t in last_two:
+            for t in turns[-2:]:
                 reasons.extend(t.reasons[:1])
     if severity is None:
         return []

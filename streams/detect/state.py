@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
-STATE_VERSION = 2
-_READABLE_VERSIONS = (1, 2)
+STATE_VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,8 @@ class CommentRec:
     """The fast learned tier's probability, when it ran."""
     uncertain: bool = False
     """The fast tier was unsure: a second opinion (encoder tier) may still arrive."""
+    cues: int = 0
+    """Bit mask of conversational cues (forecast.py): opens with 'you', asks, hedges..."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ def encode_state(state: ThreadState) -> bytes:
             r.tier,
             r.fast,
             int(r.uncertain),
+            r.cues,
         ]
         for r in state.comments.values()
     ]
@@ -128,6 +131,7 @@ def decode_state(data: bytes) -> ThreadState:
             bool(r[13]),
             r[14],
             *((r[15], r[16], bool(r[17])) if len(r) > 15 else ()),
+            *((r[18],) if len(r) > 18 else ()),
         )
         for r in recs
     }

@@ -28,6 +28,12 @@ class SplitReport:
     threads: int = 0
     by_tier: dict[str, int] = field(default_factory=dict)
     """True positives by the tier that decided them."""
+    episodes: int = 0
+    episodes_warned: int = 0
+    lead_comments: list[int] = field(default_factory=list)
+    lead_minutes: list[float] = field(default_factory=list)
+    civil_pairs: int = 0
+    civil_pairs_warned: int = 0
     pair_results: list[PairResult] = field(default_factory=list, repr=False)
     thread_results: list[ThreadResult] = field(default_factory=list, repr=False)
 
@@ -43,6 +49,12 @@ class SplitReport:
             "threads_passed": self.threads_passed,
             "threads": self.threads,
             "by_tier": dict(sorted(self.by_tier.items())),
+            "episodes": self.episodes,
+            "episodes_warned": self.episodes_warned,
+            "median_lead_comments": _median(self.lead_comments),
+            "median_lead_minutes": _median(self.lead_minutes),
+            "civil_pairs": self.civil_pairs,
+            "civil_pairs_warned": self.civil_pairs_warned,
             "by_category": {c: list(v) for c, v in self.by_category.items()},
         }
 
@@ -72,7 +84,54 @@ def measure_split(
         rep.thread_results.append(res)
         rep.threads += 1
         rep.threads_passed += res.passed
+        if res.forecast is not None:
+            fc = res.forecast
+            rep.episodes += len(fc.episodes)
+            for ep in fc.episodes:
+                if ep.warned_at is not None:
+                    rep.episodes_warned += 1
+                    rep.lead_comments.append(ep.lead_comments or 0)
+                    rep.lead_minutes.append(round(ep.lead_minutes or 0.0, 1))
+            rep.civil_pairs += fc.civil_pairs
+            rep.civil_pairs_warned += fc.civil_pairs_warned
     return rep
+
+
+def _median(xs: Sequence[float]) -> float | None:
+    if not xs:
+        return None
+    s = sorted(xs)
+    mid = len(s) // 2
+    return float(s[mid]) if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def format_forecast(reports: Sequence[SplitReport]) -> str:
+    lines = [f"{'split':10s} {'episodes warned early':>21s} {'median lead':>18s} "
+             f"{'civil pairs warned':>18s}"]
+    totals = [0, 0, 0, 0]
+    leads: list[float] = []
+    mins: list[float] = []
+    for r in reports:
+        if not r.episodes and not r.civil_pairs:
+            continue
+        lead = _median(r.lead_comments)
+        lm = _median(r.lead_minutes)
+        lead_s = "-" if lead is None else f"{lead:.0f} comments, {lm:.0f} min"
+        lines.append(
+            f"{r.split:10s} {r.episodes_warned:>14d}/{r.episodes:<6d} {lead_s:>18s} "
+            f"{r.civil_pairs_warned:>11d}/{r.civil_pairs:<6d}"
+        )
+        totals = [totals[0] + r.episodes_warned, totals[1] + r.episodes,
+                  totals[2] + r.civil_pairs_warned, totals[3] + r.civil_pairs]
+        leads += r.lead_comments
+        mins += r.lead_minutes
+    lead = _median(leads)
+    lines.append(
+        f"{'total':10s} {totals[0]:>14d}/{totals[1]:<6d} "
+        f"{'-' if lead is None else f'{lead:.0f} comments, {_median(mins):.0f} min':>18s} "
+        f"{totals[2]:>11d}/{totals[3]:<6d}"
+    )
+    return "\n".join(lines)
 
 
 def format_reports(

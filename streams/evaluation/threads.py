@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schemas.alert import Alert
 from schemas.codec import DecodeError, decode_comment
 from schemas.comment import CommentEvent
 from streams.detect import DetectConfig, Detector
 from streams.detect.tiers import TieredScorer
+
+if TYPE_CHECKING:
+    from streams.evaluation.forecast import ForecastResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,8 @@ class ThreadResult:
     extra: list[Alert]
     comment_truth: list[tuple[bool, bool]]
     """(is an attack per labels, predicted attack) for every comment of the thread."""
+    forecast: ForecastResult | None = None
+    """Early warnings: episodes warned before their first attack, civil pairs warned."""
 
     @property
     def passed(self) -> bool:
@@ -131,4 +137,8 @@ def evaluate_thread(
         counted.add(event.comment_id)
         predicted = rec.attack >= config.attack_threshold and rec.target is not None
         truth.append((event.comment_id in case.attack_comments, predicted))
-    return ThreadResult(case, alerts, matched, extra, truth)
+    from streams.evaluation.forecast import forecast_result
+
+    thread_id = case.events[0].thread_id if case.events else ""
+    fc = forecast_result(case, alerts, states.get(thread_id))
+    return ThreadResult(case, alerts, matched, extra, truth, fc)

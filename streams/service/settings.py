@@ -104,6 +104,7 @@ class Settings(BaseSettings):
     attack_threshold: float = _DEFAULTS.attack_threshold
     heat_threshold: float = _DEFAULTS.heat_threshold
     heated_min_turns: int = _DEFAULTS.heated_min_turns
+    warning_threshold: float = _DEFAULTS.warning_threshold
     escalation_repeat: int = _DEFAULTS.escalation_repeat
     cooldown_seconds: float = _DEFAULTS.cooldown_seconds
     max_comments: int = _DEFAULTS.max_comments

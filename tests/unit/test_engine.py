@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from schemas.comment import CommentEvent
 from streams.detect import DetectConfig, Detector, decode_state, encode_state, is_expired, step
+from streams.detect.tiers import TieredScorer
 from tests.unit.conftest import MakeEvent
 
 CFG = DetectConfig()
+RULES = TieredScorer(None)
+"""The engine's logic is tested with the rules alone, so a retrained model cannot move it
+(tests/unit/test_tiers.py covers the learned tiers in the engine)."""
 
 
 def run(events: list[CommentEvent], config: DetectConfig = CFG) -> tuple[Detector, list]:
-    d = Detector(config)
+    d = Detector(config, RULES)
     alerts = [a for e in events for a in d.process(e)]
     return d, alerts
 
