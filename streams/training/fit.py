@@ -19,7 +19,7 @@ from streams.training.corpus import Example
 @dataclass(frozen=True, slots=True)
 class FitConfig:
     dim: int = 1 << 18
-    l2: float = 1e-4
+    l2: float = 3e-5
     iterations: int = 300
     balance: bool = True
     """Weigh classes to equal total weight (the data has more non-attacks)."""
