@@ -258,6 +258,8 @@ def run(args: argparse.Namespace) -> int:
             "FLAMEWATCH_HEARTBEAT_INTERVAL": "1",
             "FLAMEWATCH_BATCH_WINDOW": "0.05",
             "FLAMEWATCH_STATS_INTERVAL": "0",
+            # the demo shows the worker alone (no encoder stage): rules + the fast tier
+            "FLAMEWATCH_SCORER": "rules+fast",
         }
         env = {**os.environ, **overrides, "PYTHONUNBUFFERED": "1"}
         settings = load_settings({**{k: v for k, v in os.environ.items()

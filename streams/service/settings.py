@@ -94,9 +94,10 @@ class Settings(BaseSettings):
     """Seconds between stats log lines (0 = never)."""
 
     # --- detection tiers -------------------------------------------------------------
-    scorer: Literal["rules", "rules+fast", "rules+fast+encoder"] = "rules+fast"
-    """Scoring tiers: rules only, rules + the fast learned tier (default), or both plus
-    the encoder stage's second opinions on comments the fast tiers are unsure of."""
+    scorer: Literal["rules", "rules+fast", "rules+fast+encoder"] = "rules+fast+encoder"
+    """Scoring tiers: rules only, rules + the fast learned tier, or both plus the encoder's
+    second opinions on comments the fast tier is unsure of (default; the worker needs a
+    `flamewatch encoder` stage running for those, offline commands ask it in line)."""
     model_path: Path | None = None
     """A fast-tier model file from `flamewatch train --out` (default: the shipped one)."""
 

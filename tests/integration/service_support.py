@@ -235,6 +235,9 @@ class Deployment:
             "FLAMEWATCH_HEARTBEAT_INTERVAL": "1",
             "FLAMEWATCH_STATS_INTERVAL": "0.5",
             "FLAMEWATCH_BATCH_WINDOW": "0.05",
+            # no encoder stage here (test_encoder_stage.py runs one): worker and offline
+            # score then decide every comment alike, so their alerts can be compared exactly
+            "FLAMEWATCH_SCORER": "rules+fast",
             **self.extra_env,
         }
 
