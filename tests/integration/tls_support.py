@@ -12,7 +12,7 @@ PASSWORD = "broker-keystore-pw"
 
 
 @dataclass(frozen=True)
-class TestPki:
+class Pki:
     ca_pem: Path
     broker_p12: Path
     broker_p12_password: str
@@ -22,7 +22,7 @@ class TestPki:
     """A CA that signed nothing here (a client trusting only it must fail)."""
 
 
-def make_pki(folder: Path) -> TestPki:
+def make_pki(folder: Path) -> Pki:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -73,7 +73,7 @@ def make_pki(folder: Path) -> TestPki:
     broker_key, broker_cert = leaf("127.0.0.1", root, ExtendedKeyUsageOID.SERVER_AUTH)
     client_key, client_cert = leaf("flamewatch-worker", root, ExtendedKeyUsageOID.CLIENT_AUTH)
     pem = serialization.Encoding.PEM
-    out = TestPki(
+    out = Pki(
         ca_pem=folder / "ca.pem",
         broker_p12=folder / "broker.p12",
         broker_p12_password=PASSWORD,
