@@ -353,3 +353,74 @@ def test_alert_lines_are_made_safe_for_a_terminal() -> None:
     assert b"\\x1b]0;pwned\\x07" in line and b"\\u202e" in line
     ok = orjson.dumps({"text": "caf\u00e9 \u201cquoted\u201d \x1b"})
     assert safe_line(ok) == ok  # valid JSON alerts pass unchanged (orjson escapes controls)
+
+
+# --- finding 1 (cont.): no half-alive worker; a stuck consumer is reported ------------------
+def fake_service(**app: Any) -> Any:
+    from faust.types import TP
+
+    from streams.service import health
+
+    tp = TP("comments", 0)
+    consumer = SimpleNamespace(
+        assignment=lambda: {tp}, highwater=lambda t: app.pop("_highwater", 100),
+        _read_offset={tp: app.pop("_read", 99)},
+    )
+    settings = SimpleNamespace(comments_topic="comments", rekey_topic="rekey", stuck_seconds=60)
+    fields = {"crashed": False, "should_stop": False, "rebalancing": False, "in_recovery": False,
+              "consumer": consumer, "_producer": None, **app}
+    service = SimpleNamespace(app=SimpleNamespace(**fields), settings=settings, stats=Stats(),
+                              health=health.HealthState(), owned_partitions=lambda: {0})
+    service.health.assigned = True
+    return service
+
+
+def test_readyz_reports_a_stuck_consumer() -> None:
+    from streams.service.health import readiness
+
+    now = time.monotonic()
+    ok = fake_service()
+    ok.stats.last_batch_done = now - 5
+    assert readiness(ok, now)[0]
+    waiting = fake_service(_read=10)  # 89 records wait, no batch for 90 s
+    waiting.stats.last_batch_done = now - 90
+    ready, detail = readiness(waiting, now)
+    assert not ready and "stuck: 89 record(s) waiting" in detail["reasons"][0]
+    idle = fake_service()  # nothing waits: a quiet topic is not a stuck consumer
+    idle.stats.last_batch_done = now - 900
+    assert readiness(idle, now)[0]
+    wedged = fake_service()
+    wedged.stats.batch_started = now - 61
+    ready, detail = readiness(wedged, now)
+    assert not ready and "one batch in hand" in detail["reasons"][0]
+    crashed = fake_service(crashed=True)
+    assert readiness(crashed, now)[1]["reasons"][0] == "crashed"
+
+
+@pytest.mark.parametrize(("state", "code"), [("crashed", 70), ("should_stop", 75)])
+def test_the_watchdog_ends_a_crashed_or_hanging_worker(
+    monkeypatch: pytest.MonkeyPatch, state: str, code: int
+) -> None:
+    import threading
+
+    from streams.service import health
+
+    exits: list[int] = []
+
+    def fake_exit(code: int) -> None:
+        exits.append(code)
+        raise SystemExit(code)
+
+    def watch() -> None:
+        with pytest.raises(SystemExit):
+            health._watch(service)
+
+    monkeypatch.setattr(health, "_exit_now", fake_exit)
+    monkeypatch.setattr(health, "CRASH_GRACE", 0.3)
+    monkeypatch.setattr(health, "SHUTDOWN_DEADLINE", 0.3)
+    monkeypatch.setattr(health, "WATCH_INTERVAL", 0.05)
+    service = fake_service(**{state: True})
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    watcher.join(5)
+    assert exits == [code]
