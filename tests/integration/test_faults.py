@@ -231,6 +231,26 @@ def test_fuzz_every_bad_record_is_dead_lettered_and_every_valid_one_processed(
           f"{len(expected)} alerts as offline")
 
 
+def test_a_huge_key_does_not_wedge_the_worker(deployment: Deployment, tmp_path: Path) -> None:
+    """Finding 1: a 600 KB key with a bad value made a dead letter over the request limit
+    (the key went in twice, uncut); the worker then answered but processed nothing."""
+    lines = [ln for ln in SAMPLE.read_bytes().splitlines() if ln.strip()]
+    expected = offline_alerts(SAMPLE, deployment.env)
+    settings = deployment.settings
+    deployment.create_topics()
+    worker = deployment.start_worker()
+    records: list[tuple[bytes | None, bytes | None, int | None]] = [
+        (b"k" * 600_000, b"{not json", None)]
+    records += [(orjson.loads(ln)["thread_id"].encode(), ln, None) for ln in lines]
+    deployment.send(records)
+    deployment.wait_for_records(settings.alerts_topic, len(expected), timeout=60)
+    wait_until(lambda: worker.totals().get("processed") == len(lines), 30,
+               "the comments after the huge key processed", deployment.logs)
+    [dead] = [orjson.loads(r.value) for r in deployment.read(settings.dlq_topic)]
+    assert (dead["key_length"], dead["key_truncated"]) == (600_000, True)
+    assert worker.stop() == 0
+
+
 def test_a_dead_letter_the_broker_refuses_stops_the_worker(
     deployment: Deployment, kafka_only: None
 ) -> None:
