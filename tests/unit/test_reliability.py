@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import logging
 import time
-import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -231,36 +231,37 @@ async def test_a_slow_batch_does_not_block_the_event_loop() -> None:
 def big_thread(thread: str, when: datetime) -> list[Record]:
     words = "you are an idiot and a clown, honestly the dumbest take " * 6
     return [record(comment(thread, n, when + timedelta(seconds=n), text=f"{words} {n}"), offset=n)
-            for n in range(12)]
+            for n in range(8)]
+
+
+def live_states() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, ThreadState))
 
 
 def test_the_decoded_state_cache_is_bounded_in_bytes_and_emptied_on_expiry() -> None:
-    budget = 2 * 1024 * 1024
+    budget = 64 * 1024
     proc = processor(cache_bytes=budget)
     table: dict[bytes, bytes] = {}
     t0 = NOW - timedelta(days=30)
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        for g in range(300):
-            result = proc.process(big_thread(f"g{g}", t0), table.get)
-            table.update(result.encoded)
-            del result
-        held = tracemalloc.get_traced_memory()[0] - base
-        table_bytes = sum(len(k) + len(v) for k, v in table.items())
-        assert proc.cached_bytes <= budget
-        # what is held beyond the table's own bytes is the cache (+ small indexes)
-        assert held - table_bytes < 2 * budget, (held, table_bytes)
-        exp = Expirer(DetectConfig(), CORE, proc.stats, PARTITIONS, proc.watermarks)
-        for n in range(3):  # event time moves on (three fresh threads)
-            result = proc.process(big_thread(f"late{n}", NOW - timedelta(hours=1)), table.get)
-            table.update(result.encoded)
-        expired = exp.run(table, lambda p: True)
-        proc.forget(expired)
-        assert len(expired) == 300
-        assert proc.cached_bytes < budget / 10
-    finally:
-        tracemalloc.stop()
+    before = live_states()
+    for g in range(150):
+        result = proc.process(big_thread(f"g{g}", t0), table.get)
+        table.update(result.encoded)
+        del result
+    kept = live_states() - before
+    # the old cache kept the decoded state of every thread it wrote (up to 10,000)
+    assert proc.cached_bytes <= budget
+    assert kept <= budget // (6 * min(len(v) for v in table.values())) + 1, kept
+    exp = Expirer(DetectConfig(), CORE, proc.stats, PARTITIONS, proc.watermarks)
+    for n in range(3):  # event time moves on (three fresh threads)
+        result = proc.process(big_thread(f"late{n}", NOW - timedelta(hours=1)), table.get)
+        table.update(result.encoded)
+        del result
+    expired = exp.run(table, lambda p: True)
+    proc.forget(expired)
+    assert len(expired) == 150
+    assert live_states() - before <= 3  # only the three live threads may stay cached
 
 
 # --- finding 5 --------------------------------------------------------------------------------
