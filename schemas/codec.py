@@ -105,12 +105,22 @@ def dead_letter(
     key: bytes | None = None,
     message_timestamp: datetime | None = None,
     now: datetime | None = None,
+    raw_length: int | None = None,
+    key_length: int | None = None,
 ) -> DeadLetter:
+    """`raw` and `key` as given (already cut by the caller, if at all); `raw_length` and
+    `key_length` are the original lengths (default: those of `raw` and `key`)."""
+    raw_length = len(raw) if raw_length is None else raw_length
+    key_length = (len(key) if key is not None else None) if key_length is None else key_length
     return DeadLetter(
         reason=error.reason,
         detail=error.detail,
         raw_b64=base64.b64encode(raw).decode("ascii"),
+        raw_length=raw_length,
+        raw_truncated=raw_length > len(raw),
         key_b64=base64.b64encode(key).decode("ascii") if key is not None else None,
+        key_length=key_length,
+        key_truncated=key is not None and key_length is not None and key_length > len(key),
         topic=topic,
         partition=partition,
         offset=offset,

@@ -20,6 +20,8 @@ from streams.brokers.base import spawn, tail, terminate
 
 _LIVE: set[Child] = set()
 _LOCK = threading.Lock()
+WEB_TOKEN = uuid.uuid4().hex
+"""FLAMEWATCH_WEB_TOKEN of the workers this process starts (their stats page needs it)."""
 
 def rss_bytes(pid: int) -> int | None:
     """Resident set size of process `pid` (VmRSS of /proc/PID/status), or None."""
@@ -154,6 +156,7 @@ def worker_env(
             "FLAMEWATCH_WEB_ENABLED": "false",
             "FLAMEWATCH_SESSION_TIMEOUT": "10",
             "FLAMEWATCH_HEARTBEAT_INTERVAL": "1",
+            "FLAMEWATCH_WEB_TOKEN": WEB_TOKEN,  # the stats page needs it (stats_page.py)
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -296,6 +296,12 @@ def render(results: dict[str, Any]) -> str:
             if "stretch_met" in v:
                 stretch = "  (stretch met)" if v["stretch_met"] else ""
             add(f"  [{status}] {v['target']:<50} {shown:>10}  goal {v['goal']}{gap}{stretch}")
+    for section in ("adversarial", "soak"):  # reliability sections render themselves
+        if isinstance(results.get(section), dict):
+            from importlib import import_module
+
+            add("")
+            add(import_module(f"streams.bench.{section}").render(results[section]))
     if meta.get("duration_s") is not None:
         add("")
         start = meta.get("loadavg_at_start")

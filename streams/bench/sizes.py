@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 SECTIONS: tuple[str, ...] = (
     "core", "raw", "bare", "bare_take", "flamewatch", "scaleout", "latency", "memory",
+    "adversarial", "soak",
 )
 
 
@@ -28,18 +29,25 @@ class Sizes:
     core_threads: int = 1_000
     take: int = 500
     """Batch size of the `bare_faust` take_events variant (the worker's default batch)."""
+    soak_seconds: float = 60.0
+    """How long the soak feeds one worker (RSS printed over time; issue 9 ran 8 minutes)."""
+    soak_rate: float = 300.0
+    soak_threads: int = 300
+    """Threads per 10 s wave of the soak (each wave expires the previous one)."""
+    adversarial_chars: int = 50_000
+    """Longest adversarial text scored (the longest valid comment is 50,000 characters)."""
 
 
 DEFAULT = Sizes()
 QUICK = Sizes(
     comments=15_000, threads=750, latency_seconds=8.0, latency_threads=500,
     memory_comments=5_000, memory_threads=500, memory_generations=2,
-    core_comments=5_000, core_threads=250,
+    core_comments=5_000, core_threads=250, soak_seconds=20.0, adversarial_chars=5_000,
 )
 FULL = Sizes(
     comments=100_000, threads=10_000, latency_seconds=60.0,
     memory_comments=1_000_000, memory_threads=100_000, memory_generations=2,
-    core_comments=100_000, core_threads=2_000,
+    core_comments=100_000, core_threads=2_000, soak_seconds=480.0,
 )
 """The issue's memory size (1,000,000 comments over 100,000 threads); two generations only
 (each takes minutes), so the RSS growth is measured from the first generation to the second."""

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from streams.bench.procs import WEB_TOKEN
+
+HEADERS = {"Authorization": f"Bearer {WEB_TOKEN}"}
+
 
 async def worker_stats(port: int, host: str = "127.0.0.1") -> dict[str, Any] | None:
     """The worker's stats as a dict, or None when it does not answer."""
     import aiohttp
 
     try:
-        async with aiohttp.ClientSession() as session, session.get(
+        async with aiohttp.ClientSession(headers=HEADERS) as session, session.get(
             f"http://{host}:{port}/flamewatch/stats/", timeout=aiohttp.ClientTimeout(total=5)
         ) as response:
             data: dict[str, Any] = await response.json()
@@ -32,7 +36,8 @@ class StatsPoller:
         import aiohttp
 
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2))
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2),
+                                                  headers=HEADERS)
         out: list[int | None] = []
         for port in self.ports:
             try:

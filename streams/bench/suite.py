@@ -202,6 +202,16 @@ async def _broker_sections(
             seconds=sizes.latency_seconds, threads=sizes.latency_threads, workdir=workdir,
             progress=progress, broker_pid=broker.get("pid"), extra_env=worker_env,
         )
+    if "soak" in sections:
+        from streams.bench import soak
+
+        progress.stage(f"soak: one worker at {sizes.soak_rate:,.0f}/s for "
+                       f"{sizes.soak_seconds:.0f}s, threads expiring; RSS over time")
+        results["soak"] = await soak.measure(
+            broker_url=url, bootstrap=bootstrap, partitions=parts, seconds=sizes.soak_seconds,
+            rate=sizes.soak_rate, threads_per_wave=sizes.soak_threads, wave_seconds=10.0,
+            workdir=workdir, progress=progress, extra_env=worker_env,
+        )
     if "memory" in sections:
         progress.stage(f"memory: {sizes.memory_comments:,} comments over "
                        f"{sizes.memory_threads:,} threads x {sizes.memory_generations} "
@@ -255,10 +265,16 @@ def run(
         progress.stage(f"core: {sizes.core_comments:,} comments over {sizes.core_threads:,} "
                        f"threads, no broker ...")
         results["core"] = core_measure(sizes.core_comments, sizes.core_threads)
+    if "adversarial" in chosen:
+        from streams.bench import adversarial
+
+        progress.stage(f"adversarial: crafted texts up to {sizes.adversarial_chars:,} chars "
+                       "through RuleScorer().score_batch, no broker ...")
+        results["adversarial"] = adversarial.measure(max_chars=sizes.adversarial_chars)
     workdir = Path(tempfile.mkdtemp(prefix="flamewatch-bench-"))
     failed = True
     try:
-        if chosen - {"core"}:
+        if chosen - {"core", "adversarial"}:
             with running_broker(broker, progress) as info:
                 results["meta"]["broker"] = {k: v for k, v in info.items() if k != "pid"}
                 asyncio.run(_broker_sections(results, info, sizes, chosen, workdir, progress,

@@ -15,7 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from streams.brokers.base import BROKER_KINDS, HOST, BrokerError, BrokerKind, RunningBroker
-from streams.brokers.kafka import DEFAULT_KAFKA_VERSION, KafkaBroker, fetch_kafka
+from streams.brokers.kafka import (
+    DEFAULT_KAFKA_VERSION,
+    KafkaBroker,
+    KafkaCluster,
+    KafkaSecurity,
+    fetch_kafka,
+)
 from streams.brokers.tansu import TansuBroker
 
 __all__ = [
@@ -25,6 +31,8 @@ __all__ = [
     "BrokerError",
     "BrokerKind",
     "KafkaBroker",
+    "KafkaCluster",
+    "KafkaSecurity",
     "RunningBroker",
     "TansuBroker",
     "create_broker",

@@ -232,11 +232,15 @@ class RunningBroker(abc.ABC):
             code = self._proc.poll()
             if code is not None:
                 self._fail(f"exited with code {code} during startup")
-            if port_open(self.host, self.port) and metadata_ok(self.bootstrap, timeout=2.0):
+            if self._probe():
                 return
             if time.monotonic() > deadline:
                 self._fail(f"did not answer a metadata request on {self.bootstrap} in time")
             time.sleep(0.1)
+
+    def _probe(self) -> bool:
+        """True once the broker answers (overridden for brokers with secured listeners)."""
+        return port_open(self.host, self.port) and metadata_ok(self.bootstrap, timeout=2.0)
 
     def _fail(self, what: str) -> None:
         parts = [f"{self.kind} broker on {self.bootstrap} {what}."]

@@ -2,14 +2,20 @@
 
 Reads without a consumer group (nothing is committed). Without `--follow` it stops once it has
 caught up with the end offsets it saw at start.
+
+Records are bytes from the topic, written by anyone who may produce to it: control characters
+(terminal escape sequences among them), bidirectional-text overrides and invalid UTF-8 are
+shown escaped (`\x1b`, `\u202e`, `\xff`) unless `--raw`. Valid alerts never contain any (the
+worker writes JSON with such characters escaped), so their lines are unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import IO, Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -30,7 +36,27 @@ def register(subparsers: Any) -> None:
         "--topic", default=None,
         help="read another topic instead (e.g. the dead-letter topic)",
     )
+    parser.add_argument(
+        "--raw", action="store_true",
+        help="write the records' bytes as they are (default: control characters and invalid "
+        "UTF-8 escaped, so that a record cannot drive the terminal)",
+    )
     parser.set_defaults(func=run)
+
+
+# C0 and C1 controls, DEL, and the bidi embedding/override/isolate characters (Trojan Source)
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe_line(value: bytes) -> bytes:
+    """`value` for a terminal: unsafe characters and undecodable bytes escaped, one line."""
+    text = value.decode("utf-8", errors="backslashreplace")
+    return _UNSAFE.sub(_escape_char, text).encode("utf-8")
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str, wait: float) -> list[TopicPartition]:
@@ -53,15 +79,18 @@ async def read_topic(
     from_beginning: bool = True,
     follow: bool = False,
     wait_for_topic: float = 5.0,
+    client: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
     """Yield the records of every partition of `topic` (per-partition order).
 
     `follow=False`: stop at the end offsets seen at start. `follow=True`: never stop (the
-    caller breaks out); the topic is waited for if it does not exist yet.
+    caller breaks out); the topic is waited for if it does not exist yet. `client`: more
+    aiokafka options (TLS/SASL: streams.service.security.client_options).
     """
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
         auto_offset_reset="earliest" if from_beginning else "latest",
+        **dict(client or {}),
     )
     await consumer.start()
     try:
@@ -91,21 +120,24 @@ async def read_topic(
 
 
 async def print_topic(
-    bootstrap: str, topic: str, *, from_beginning: bool, follow: bool, out: IO[bytes]
+    bootstrap: str, topic: str, *, from_beginning: bool, follow: bool, out: IO[bytes],
+    raw: bool = False, client: Mapping[str, Any] | None = None,
 ) -> int:
     count = 0
     async for record in read_topic(
-        bootstrap, topic, from_beginning=from_beginning, follow=follow
+        bootstrap, topic, from_beginning=from_beginning, follow=follow, client=client
     ):
         if record.value is None:
             continue
-        out.write(record.value.rstrip(b"\n") + b"\n")
+        value = record.value.rstrip(b"\n")
+        out.write((value if raw else safe_line(value)) + b"\n")
         out.flush()
         count += 1
     return count
 
 
 def run(args: argparse.Namespace) -> int:
+    from streams.service.security import client_options
     from streams.service.settings import SettingsError, load_settings
 
     try:
@@ -118,7 +150,8 @@ def run(args: argparse.Namespace) -> int:
         count = asyncio.run(
             print_topic(
                 settings.bootstrap_servers, topic, from_beginning=args.from_beginning,
-                follow=args.follow, out=sys.stdout.buffer,
+                follow=args.follow, out=sys.stdout.buffer, raw=args.raw,
+                client=client_options(settings),
             )
         )
     except BrokenPipeError:  # e.g. `| head`

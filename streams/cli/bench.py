@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
                         help=f"where to write the JSON results (default {DEFAULT_JSON})")
     parser.add_argument("--only", default=None, metavar="SECTIONS",
                         help="comma-separated subset of: core, raw, bare, bare_take, "
-                        "flamewatch, scaleout, latency, memory")
+                        "flamewatch, scaleout, latency, memory, adversarial, soak")
     parser.add_argument("--skip", default=None, metavar="SECTIONS",
                         help="comma-separated sections to leave out")
     parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",

@@ -177,6 +177,7 @@ async def _demo(args: argparse.Namespace, settings: Any, worker: WorkerProcess,
                 deadline: float) -> int:
     from streams.cli.alerts import read_topic
     from streams.cli.replay import replay
+    from streams.service.security import client_options
 
     lines, comments, names = load_comments(args.file)
     expected = expected_alert_count(lines, settings.detect_config())
@@ -193,7 +194,8 @@ async def _demo(args: argparse.Namespace, settings: Any, worker: WorkerProcess,
     async def print_alerts() -> None:
         nonlocal received
         async for record in read_topic(settings.bootstrap_servers, settings.alerts_topic,
-                                       from_beginning=True, follow=True):
+                                       from_beginning=True, follow=True,
+                                       client=client_options(settings)):
             alert = orjson.loads(record.value)
             received += 1
             print(render_alert(alert, comments, names) + "\n", flush=True)
@@ -205,7 +207,8 @@ async def _demo(args: argparse.Namespace, settings: Any, worker: WorkerProcess,
         say(f"replaying {len(lines)} comments of {len(threads)} thread(s) at "
             f"{args.rate:g}/s; the offline detector expects {expected} alert(s)\n")
         summary = await replay(lines, bootstrap=settings.bootstrap_servers,
-                               topic=settings.comments_topic, rate=args.rate, progress=False)
+                               topic=settings.comments_topic, rate=args.rate, progress=False,
+                               client=client_options(settings))
         if summary.invalid:
             say(f"{summary.invalid} invalid line(s) skipped")
         if expected == 0:
@@ -294,8 +297,11 @@ def _delete_demo_topics(settings: Any) -> None:
     """Leave the user's broker as we found it (best effort)."""
     from aiokafka.admin import AIOKafkaAdminClient
 
+    from streams.service.security import client_options
+
     async def delete() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers,
+                                    **client_options(settings))
         await admin.start()
         try:
             prefix = settings.app_id

@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -94,14 +94,18 @@ async def replay(
     total: int | None = None,
     progress: bool = True,
     errors: IO[str] | None = None,
+    client: Mapping[str, Any] | None = None,
 ) -> ReplaySummary:
-    """Produce `lines` to `topic`; report invalid lines to `errors` (default stderr)."""
+    """Produce `lines` to `topic`; report invalid lines to `errors` (default stderr).
+
+    `client`: more aiokafka options (TLS/SASL: streams.service.security.client_options)."""
     from aiokafka import AIOKafkaProducer
     from tqdm import tqdm
 
     errors = errors or sys.stderr
     summary = ReplaySummary()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=LINGER_MS)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=LINGER_MS,
+                                **dict(client or {}))
     await producer.start()
     # disable=None: shown on a terminal only
     bar = tqdm(total=total, unit="msg", file=sys.stderr, disable=None if progress else True,
@@ -153,6 +157,7 @@ def _open_lines(path: Path) -> tuple[Iterable[bytes], int | None, IO[bytes] | No
 
 
 def run(args: argparse.Namespace) -> int:
+    from streams.service.security import client_options
     from streams.service.settings import SettingsError, load_settings
     from streams.service.topics import TopicError, ensure_topics
 
@@ -176,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
         return await replay(
             lines, bootstrap=settings.bootstrap_servers, topic=topic, rate=args.rate,
             raw=args.raw, total=total, progress=not args.quiet,
+            client=client_options(settings),
         )
 
     try:

@@ -35,9 +35,11 @@ def logging_config(level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"plain": {"format": LOG_FORMAT}},
+        # a broker outage makes the Kafka client repeat itself many times a second
+        "filters": {"repeats": {"()": "streams.service.logfilter.RepeatFilter"}},
         "handlers": {
             "stderr": {"class": "logging.StreamHandler", "formatter": "plain",
-                       "stream": "ext://sys.stderr"},
+                       "stream": "ext://sys.stderr", "filters": ["repeats"]},
         },
         "root": {"level": framework, "handlers": ["stderr"]},
         "loggers": {"flamewatch": {"level": level.upper()}},

@@ -13,12 +13,13 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
-from schemas.codec import DecodeError, dead_letter, decode_request, encode_dead_letter, encode_model
+from schemas.codec import DecodeError, decode_request, encode_model
 from schemas.opinion import ScoreRequest, SecondOpinion
+from streams.service.deadletter import DeadLetterLimits, Origin, build_dead_letter, dead_letter_key
+from streams.service.security import client_options
 from streams.service.settings import Settings
 
 log = logging.getLogger("flamewatch.encoder")
@@ -69,8 +70,10 @@ async def run_stage(
         session_timeout_ms=int(settings.session_timeout * 1000),
         heartbeat_interval_ms=int(settings.heartbeat_interval * 1000),
         max_poll_interval_ms=300_000,
+        **client_options(settings),
     )
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all",
+                                **client_options(settings))
     await producer.start()
     try:
         await consumer.start()
@@ -107,14 +110,14 @@ async def _handle(
             "invalid_json", "empty"
         )
         if isinstance(req, DecodeError):
-            letter = dead_letter(
-                req, rec.value or b"", topic=rec.topic, partition=rec.partition,
-                offset=rec.offset, key=rec.key,
-                message_timestamp=datetime.fromtimestamp(rec.timestamp / 1000, UTC)
-                if rec.timestamp is not None else None,
-            )
+            # cut to the worker's dead-letter limits, so that it always fits a message
+            limits = DeadLetterLimits(settings.dlq_max_value_bytes, settings.dlq_max_key_bytes,
+                                      settings.max_request_bytes)
+            origin = Origin(rec.topic, rec.partition, rec.offset, rec.key,
+                            rec.timestamp / 1000 if rec.timestamp is not None else None)
+            letter = build_dead_letter(req, rec.value, origin, limits=limits)
             pending.append(await producer.send(
-                settings.dlq_topic, key=rec.key, value=encode_dead_letter(letter)
+                settings.dlq_topic, key=dead_letter_key(rec.key, limits), value=letter
             ))
             stats.dead_letters += 1
             continue

@@ -3,6 +3,10 @@ letters / rekeyed records and wait for them → one table write per thread → w
 
 Offsets of a batch are acknowledged by `take_events` only after the body below has run, and the
 body returns only once everything it produced is on the broker: at-least-once.
+
+The core runs in a worker thread (`asyncio.to_thread`), so a batch of costly comments never
+stops the event loop: heartbeats, the web views (/healthz) and timers go on meanwhile. A lock
+keeps the expiry timer from running while a batch is in hand.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -87,19 +92,22 @@ async def handle_batch(
 ) -> BatchResult:
     records = [to_record(e) for e in events]
     by_offset = {(r.topic, r.partition, r.offset): e for r, e in zip(records, events, strict=True)}
-    result = processor.process(records, table.get)
+    # In a thread: the event loop stays free however long the core takes on this batch.
+    result = await asyncio.to_thread(processor.process, records, table.get)
 
-    # 1. Publish, and wait until the broker has it all.
-    pending: list[asyncio.Future[Any]] = []
+    # 1. Publish, and wait until the broker has it all. Sent directly (not through Faust's
+    #    send buffer): a record the producer refuses raises here, and the caller exits,
+    #    instead of crashing the buffer and leaving a worker that answers but never delivers.
+    pending: list[Any] = []
     for key, value in result.rekeyed:
-        pending.append(outputs.rekey.send_soon(key=key, value=value, force=True))
+        pending.append(await outputs.rekey.send(key=key, value=value, force=True))
     for key, value in result.alerts:
-        pending.append(outputs.alerts.send_soon(key=key, value=value, force=True))
+        pending.append(await outputs.alerts.send(key=key, value=value, force=True))
     for dkey, value in result.dead_letters:
-        pending.append(outputs.dead_letters.send_soon(key=dkey, value=value, force=True))
+        pending.append(await outputs.dead_letters.send(key=dkey, value=value, force=True))
     if outputs.requests is not None:
         for key, value in result.requests:
-            pending.append(outputs.requests.send_soon(key=key, value=value, force=True))
+            pending.append(await outputs.requests.send(key=key, value=value, force=True))
     if pending:
         await asyncio.gather(*pending)
 
@@ -126,10 +134,23 @@ def register_agent(
     batch_size: int,
     batch_window: float,
     on_batch: Callable[[BatchResult], None] | None = None,
+    lock: asyncio.Lock | None = None,
 ) -> Any:
+    guard = lock or asyncio.Lock()
+    stats = processor.stats
+
+    async def locked_batch(events: Sequence[EventT]) -> BatchResult:
+        async with guard:
+            stats.batch_started = time.monotonic()
+            try:
+                return await handle_batch(events, processor, table, outputs, app)
+            finally:
+                stats.batch_started = None
+                stats.last_batch_done = time.monotonic()
+
     async def comments(stream: Any) -> None:  # a faust.Stream
         async for events in stream.take_events(batch_size, within=batch_window):
-            batch = asyncio.ensure_future(handle_batch(events, processor, table, outputs, app))
+            batch = asyncio.ensure_future(locked_batch(events))
             try:
                 try:
                     result = await asyncio.shield(batch)

@@ -12,6 +12,7 @@ Topology:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,9 +22,13 @@ from typing import Any
 import faust
 from faust.types import TP, TableT
 
+from streams.service import health, webauth
 from streams.service.agents import Outputs, register_agent
+from streams.service.deadletter import DeadLetterLimits
+from streams.service.eventtime import Watermarks
 from streams.service.expiry import Expirer
 from streams.service.processing import BatchProcessor, BatchResult, Core
+from streams.service.security import faust_credentials
 from streams.service.settings import Settings
 from streams.service.stats import Stats
 
@@ -45,6 +50,10 @@ class Service:
     processor: BatchProcessor
     expirer: Expirer
     agent: Any
+    lock: asyncio.Lock
+    """Held by each batch of the agent and by the expiry timer: they never interleave."""
+    health: Any = None
+    """health.HealthState, set by health.register."""
 
     @property
     def changelog_topic(self) -> str:
@@ -86,7 +95,10 @@ def create_app(
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=settings.heartbeat_interval,
         producer_acks=-1,
+        producer_max_request_size=settings.max_request_bytes,
+        broker_credentials=faust_credentials(settings),
         web_enabled=settings.web_enabled,
+        web_application_options={"middlewares": [webauth.token_middleware(settings)]},
         web_port=settings.web_port,
         web_bind=settings.web_host,
         web_in_thread=False,
@@ -125,8 +137,20 @@ def create_app(
     # in its buffer; one batch legitimately queues up to a changelog record per thread.
     app.producer.buffer.max_messages = max(100, 2 * settings.batch_size + 100)
     stats = Stats()
-    processor = BatchProcessor(config, settings.partitions, stats, core)
-    expirer = Expirer(config, core, stats, settings.partitions)
+    watermarks = Watermarks(settings.max_future_seconds)
+    processor = BatchProcessor(
+        config, settings.partitions, stats, core,
+        cache_bytes=settings.state_cache_bytes,
+        max_future_seconds=settings.max_future_seconds,
+        limits=DeadLetterLimits(
+            value_bytes=settings.dlq_max_value_bytes,
+            key_bytes=settings.dlq_max_key_bytes,
+            record_bytes=settings.max_request_bytes,
+        ),
+        watermarks=watermarks,
+    )
+    expirer = Expirer(config, core, stats, settings.partitions, watermarks)
+    lock = asyncio.Lock()
 
     def on_batch(result: BatchResult) -> None:
         expirer.observe(result.states)
@@ -140,10 +164,12 @@ def create_app(
         batch_size=settings.batch_size,
         batch_window=settings.batch_window,
         on_batch=on_batch,
+        lock=lock,
     )
-    service = Service(app, settings, table, outputs, stats, processor, expirer, agent)
+    service = Service(app, settings, table, outputs, stats, processor, expirer, agent, lock)
     _add_timers(service)
     _add_web_page(service)
+    health.register(service)
     _add_rebalance_hooks(service)
     return service
 
@@ -154,8 +180,12 @@ def _add_timers(service: Service) -> None:
     async def expire_idle_threads() -> None:
         if app.rebalancing or getattr(app, "in_recovery", False):
             return  # state may be half restored: wait for the next tick
-        owned = service.owned_partitions()
-        service.expirer.run(service.table, owned.__contains__)
+        async with service.lock:
+            owned = service.owned_partitions()
+            expired = service.expirer.run(
+                service.table, owned.__contains__, health.caught_up_check(service)
+            )
+            service.processor.forget(expired)
 
     app.timer(interval=settings.expiry_interval, name="flamewatch.expiry")(expire_idle_threads)
 

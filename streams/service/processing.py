@@ -8,18 +8,32 @@ its comments the batch held.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from schemas import Alert, CommentEvent, DecodeError, encode_alert
-from schemas.codec import decode_event, encode_model
+from schemas.codec import decode_event, encode_comment, encode_model
 from schemas.opinion import ScoreRequest, SecondOpinion
 from streams.detect.config import DetectConfig
-from streams.service.deadletter import Origin, build_dead_letter, processing_error
+from streams.service.deadletter import (
+    DEFAULT_LIMITS,
+    RECORD_OVERHEAD,
+    DeadLetterLimits,
+    Origin,
+    build_dead_letter,
+    dead_letter_key,
+    processing_error,
+)
+from streams.service.eventtime import Watermarks, repair_state
 from streams.service.routing import PartitionCache
 from streams.service.stats import Stats
+
+DECODED_STATE_FACTOR = 6
+"""Python objects of a decoded state take about this many times its encoded bytes (measured
+with tracemalloc on the evaluation threads: ~5.5x)."""
+CACHE_ENTRY_OVERHEAD = 256
 
 log = logging.getLogger("flamewatch.worker")
 
@@ -38,6 +52,8 @@ class Core:
     decode_state: Callable[[bytes], Any]
     encoder_request: Callable[[Any, CommentEvent], ScoreRequest | None] | None = None
     """Set when the encoder stage runs: the second-opinion request for a comment, if any."""
+    repair: Callable[[Any, float], Any] | None = None
+    """repair(state, cap) -> a state with nothing dated after cap, or None if it had nothing."""
 
     @classmethod
     def default(cls, scorer: Any = None, *, ask_encoder: bool = False) -> Core:
@@ -50,7 +66,8 @@ class Core:
         run = step if scorer is None else partial(step, scorer=scorer)
         return cls(step=run, is_expired=is_expired, encode_state=encode_state,
                    decode_state=decode_state,
-                   encoder_request=encoder_request if ask_encoder else None)
+                   encoder_request=encoder_request if ask_encoder else None,
+                   repair=repair_state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,17 +114,27 @@ class BatchProcessor:
         core: Core,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        cache_size: int = 10_000,
+        cache_bytes: int = 64 * 1024 * 1024,
+        max_future_seconds: float = 300.0,
+        limits: DeadLetterLimits = DEFAULT_LIMITS,
+        watermarks: Watermarks | None = None,
     ) -> None:
         self.config = config
         self.stats = stats
         self.core = core
         self.partition_of = PartitionCache(partitions)
         self.clock = clock
-        self.cache_size = cache_size
-        # thread key → (bytes last written, the state they encode): saves decoding a state
-        # this worker wrote itself. Checked against the stored bytes, so never stale.
-        self._decoded: dict[bytes, tuple[bytes, Any]] = {}
+        self.cache_bytes = cache_bytes
+        self.max_future = max_future_seconds
+        self.limits = limits
+        self.watermarks = watermarks or Watermarks(
+            max_future_seconds, wall=lambda: clock().timestamp()
+        )
+        # thread key → (bytes last written, the state they encode, estimated cost): saves
+        # decoding a state this worker wrote itself. Checked against the stored bytes, so never
+        # stale; bounded by `cache_bytes` (estimated) and emptied of expired threads.
+        self._decoded: dict[bytes, tuple[bytes, Any, int]] = {}
+        self._cached_bytes = 0
 
     def process(
         self, records: Sequence[Record], load: Callable[[bytes], bytes | None]
@@ -119,6 +146,7 @@ class BatchProcessor:
         ask = self.core.encoder_request
         config = self.config
         now: datetime | None = None
+        cap = self.watermarks.cap()
         for record in records:
             raw = record.value
             decoded: CommentEvent | SecondOpinion | DecodeError = (
@@ -127,15 +155,30 @@ class BatchProcessor:
             if isinstance(decoded, DecodeError):
                 self._dead_letter(out, decoded, record)
                 continue
+            when = decoded.created_at if isinstance(decoded, CommentEvent) else decoded.event_time
+            ts = when.timestamp()
+            if record.timestamp and ts > record.timestamp + self.max_future:
+                ahead = ts - record.timestamp
+                self._dead_letter(out, DecodeError(
+                    "future_timestamp",
+                    f"event time is {ahead:.0f} s after the record's broker timestamp "
+                    f"(at most {self.max_future:.0f} s allowed: FLAMEWATCH_MAX_FUTURE_SECONDS)",
+                ), record)
+                continue
             key = decoded.thread_id.encode()
             if record.key != key or record.partition != self.partition_of(key):
-                # Not on the thread's partition: forward it, keyed by thread, untouched.
-                out.rekeyed.append((key, raw or b""))
+                # Not on the thread's partition: forward it, keyed by thread, untouched unless
+                # it is too big to forward (unknown fields padding it): then re-encoded.
+                value = raw or b""
+                if len(value) + len(key) + RECORD_OVERHEAD > self.limits.record_bytes:
+                    value = (encode_comment(decoded) if isinstance(decoded, CommentEvent)
+                             else encode_model(decoded))
+                out.rekeyed.append((key, value))
                 stats.rekeyed += 1
                 continue
             state = out.states.get(key)
             if state is None:
-                state = self._load(key, load)
+                state = self._load(key, load, cap)
             try:
                 state, alerts = step(state, decoded, config)
             except Exception as exc:  # the core failed on this one event: record, go on
@@ -151,8 +194,7 @@ class BatchProcessor:
                 request = ask(state, decoded)
                 if request is not None:
                     out.requests.append((key, encode_model(request)))
-            if state.last_ts > stats.watermark:
-                stats.watermark = state.last_ts
+            self.watermarks.observe(record.partition, key, state.last_ts, cap)
             if alerts:
                 now = now or self.clock()
                 for alert in alerts:
@@ -165,30 +207,64 @@ class BatchProcessor:
             self._remember(key, data, state)
         return out
 
+    @property
+    def cached_bytes(self) -> int:
+        """Estimated memory of the decoded states kept between batches."""
+        return self._cached_bytes
+
+    def forget(self, keys: Iterable[bytes]) -> None:
+        """Drop cached states of threads that are gone (expired, or moved to another worker)."""
+        cache = self._decoded
+        for key in keys:
+            entry = cache.pop(key, None)
+            if entry is not None:
+                self._cached_bytes -= entry[2]
+
+    def forget_all(self) -> None:
+        self._decoded.clear()
+        self._cached_bytes = 0
+
     def _remember(self, key: bytes, data: bytes, state: Any) -> None:
         cache = self._decoded
-        cache.pop(key, None)
-        if len(cache) >= self.cache_size:
-            del cache[next(iter(cache))]  # least recently written
-        cache[key] = (data, state)
+        old = cache.pop(key, None)
+        if old is not None:
+            self._cached_bytes -= old[2]
+        cost = len(data) * DECODED_STATE_FACTOR + CACHE_ENTRY_OVERHEAD
+        if cost > self.cache_bytes:
+            return
+        while cache and self._cached_bytes + cost > self.cache_bytes:
+            oldest = next(iter(cache))  # least recently written
+            self._cached_bytes -= cache.pop(oldest)[2]
+        cache[key] = (data, state, cost)
+        self._cached_bytes += cost
 
-    def _load(self, key: bytes, load: Callable[[bytes], bytes | None]) -> Any:
+    def _load(self, key: bytes, load: Callable[[bytes], bytes | None], cap: float) -> Any:
         stored = load(key)
         if stored is None:
             return None
         cached = self._decoded.get(key)
         if cached is not None and (cached[0] is stored or cached[0] == stored):
-            return cached[1]
-        try:
-            return self.core.decode_state(stored)
-        except Exception:
-            # A state we cannot read must not block the thread forever: start it afresh.
-            log.exception("unreadable state for thread %r: starting it afresh", key)
-            self.stats.processing_errors += 1
-            return None
+            state = cached[1]
+        else:
+            try:
+                state = self.core.decode_state(stored)
+            except Exception:
+                # A state we cannot read must not block the thread forever: start it afresh.
+                log.exception("unreadable state for thread %r: starting it afresh", key)
+                self.stats.processing_errors += 1
+                return None
+        repair = self.core.repair
+        if repair is not None:
+            fixed = repair(state, cap)
+            if fixed is not None:
+                log.warning("thread %r: stored state dated %.0f s past the wall clock; "
+                            "dropped what lies in the future", key, state.last_ts - cap)
+                self.stats.repaired_states += 1
+                state = fixed
+        return state
 
     def _dead_letter(self, out: BatchResult, error: DecodeError, record: Record) -> None:
-        out.dead_letters.append(
-            (record.key, build_dead_letter(error, record.value, record.origin, now=self.clock()))
-        )
+        letter = build_dead_letter(error, record.value, record.origin, now=self.clock(),
+                                   limits=self.limits)
+        out.dead_letters.append((dead_letter_key(record.key, self.limits), letter))
         self.stats.dead_lettered += 1

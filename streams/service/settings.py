@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.detect.config import DetectConfig
@@ -49,7 +49,21 @@ class Settings(BaseSettings):
 
     # --- Kafka / Faust ---------------------------------------------------------------
     broker: str = "kafka://127.0.0.1:9092"
-    """One or more `kafka://host:port` URLs separated by `;` (or plain `host:port`)."""
+    """One or more `kafka://host:port` URLs separated by `;` (or plain `host:port`);
+    `kafka+ssl://host:port` connects with TLS (all URLs must use the same scheme)."""
+    ssl_cafile: Path | None = None
+    """PEM file of the CA(s) that signed the brokers' certificates (default: the system's)."""
+    ssl_certfile: Path | None = None
+    """PEM client certificate (chain), for brokers that require TLS client authentication."""
+    ssl_keyfile: Path | None = None
+    """PEM private key of `ssl_certfile` (may be inside `ssl_certfile` instead)."""
+    ssl_key_password: SecretStr | None = None
+    ssl_check_hostname: bool = True
+    """Check that the broker's certificate names the host connected to."""
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    """SASL authentication (with `sasl_username` / `sasl_password`); None = no SASL."""
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
     app_id: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._-]+$")] = (
         "flamewatch"
     )
@@ -80,9 +94,15 @@ class Settings(BaseSettings):
     data_dir: Path | None = None
     """Faust data directory (defaults to `<app_id>-data` in the working directory)."""
     web_enabled: bool = True
-    web_port: Annotated[int, Field(ge=0, le=65535)] = 6066
-    web_host: str = "127.0.0.1"
-    session_timeout: PositiveSeconds = 30.0
+    web_port: Annotated[int, Field(ge=1, le=65535)] = 6066
+    """Worker web port (1-65535; 0 would let Faust pick nothing usable)."""
+    web_host: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9.:_-]+$")] = "127.0.0.1"
+    web_token: SecretStr | None = None
+    """Bearer token for the worker's web views (all but /healthz, /readyz and /metrics, which
+    are open). Unset: those views answer 403. At least 16 characters."""
+    session_timeout: Annotated[float, Field(ge=6, le=1800)] = 30.0
+    """Consumer group session timeout; Kafka's default group.min/max.session.timeout.ms
+    accept 6-1800 s."""
     heartbeat_interval: PositiveSeconds = 3.0
     batch_size: Annotated[int, Field(ge=1, le=100_000)] = 1000
     """Events taken from the stream at once (one table write per thread per batch)."""
@@ -92,6 +112,19 @@ class Settings(BaseSettings):
     """How often (wall-clock seconds) idle threads are looked for."""
     stats_interval: Annotated[float, Field(ge=0)] = 30.0
     """Seconds between stats log lines (0 = never)."""
+    max_future_seconds: Annotated[float, Field(ge=0, le=7 * 86400)] = 300.0
+    """A comment dated more than this after its record's broker timestamp is dead-lettered
+    (`future_timestamp`); also the most the watermark may run ahead of the wall clock."""
+    dlq_max_value_bytes: Annotated[int, Field(ge=0, le=512 * 1024)] = 256 * 1024
+    """Bytes of the rejected value kept in a dead letter (its full length is recorded)."""
+    dlq_max_key_bytes: Annotated[int, Field(ge=0, le=64 * 1024)] = 1024
+    """Bytes of the rejected key kept in a dead letter (as its key and in `key_b64`)."""
+    max_request_bytes: Annotated[int, Field(ge=64 * 1024, le=64 * 1024 * 1024)] = 1_000_000
+    """The producer's max request size; every record the worker produces is kept below it."""
+    state_cache_bytes: Annotated[int, Field(ge=0, le=4 * 1024**3)] = 64 * 1024 * 1024
+    """Memory for decoded thread states kept between batches (estimated; 0 = no cache)."""
+    stuck_seconds: Annotated[float, Field(gt=0, le=86400)] = 120.0
+    """/readyz reports the consumer stuck when records wait and no batch finished this long."""
 
     # --- detection tiers -------------------------------------------------------------
     scorer: Literal["rules", "rules+fast", "rules+fast+encoder"] = "rules+fast+encoder"
@@ -121,11 +154,14 @@ class Settings(BaseSettings):
             raise ValueError("no broker address")
         for part in parts:
             hostport = part.split("://", 1)[1] if "://" in part else part
-            if "://" in part and not part.startswith("kafka://"):
-                raise ValueError(f"{part!r}: only kafka:// URLs are supported")
+            if "://" in part and not part.startswith(("kafka://", "kafka+ssl://")):
+                raise ValueError(f"{part!r}: only kafka:// and kafka+ssl:// URLs are supported")
             host, sep, port = hostport.rstrip("/").rpartition(":")
             if not sep or not host or not port.isdigit():
                 raise ValueError(f"{part!r} is not host:port")
+        schemes = {p.split("://", 1)[0] if "://" in p else "kafka" for p in parts}
+        if len(schemes) > 1:
+            raise ValueError("mix of kafka:// and kafka+ssl:// URLs; use one scheme for all")
         return ";".join(parts)
 
     @field_validator("model_path", "encoder_head_path")
@@ -133,6 +169,13 @@ class Settings(BaseSettings):
     def _check_model_path(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError(f"{value}: no such model file")
+        return value
+
+    @field_validator("web_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
         return value
 
     @field_validator("store")
@@ -156,6 +199,36 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{env_name('heartbeat_interval')} must be lower than {env_name('session_timeout')}"
             )
+        problems = []
+        if self.sasl_mechanism is not None and not (self.sasl_username and self.sasl_password):
+            problems.append(f"{env_name('sasl_mechanism')} needs {env_name('sasl_username')} "
+                            f"and {env_name('sasl_password')}")
+        if self.sasl_mechanism is None and (self.sasl_username or self.sasl_password):
+            problems.append(f"{env_name('sasl_username')}/{env_name('sasl_password')} given "
+                            f"without {env_name('sasl_mechanism')} (PLAIN, SCRAM-SHA-256 or "
+                            "SCRAM-SHA-512)")
+        for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                problems.append(f"{env_name(name)}: no such file {str(path)!r}")
+        if self.ssl_keyfile is not None and self.ssl_certfile is None:
+            problems.append(f"{env_name('ssl_keyfile')} needs {env_name('ssl_certfile')}")
+        if not self.uses_tls and any(
+            getattr(self, n) is not None for n in ("ssl_cafile", "ssl_certfile", "ssl_keyfile")
+        ):
+            problems.append(f"{env_name('ssl_cafile')}/_CERTFILE/_KEYFILE are set but "
+                            f"{env_name('broker')} is not a kafka+ssl:// URL")
+        # A dead letter carries its key twice (as key and base64) and its value once (base64),
+        # plus up to ~4 KB of detail and metadata: it must fit a producer request.
+        dead_letter = self.dlq_max_key_bytes * (1 + 4 / 3) + self.dlq_max_value_bytes * 4 / 3
+        if dead_letter + 8192 > self.max_request_bytes:
+            problems.append(
+                f"{env_name('dlq_max_value_bytes')}/{env_name('dlq_max_key_bytes')} too large "
+                f"for {env_name('max_request_bytes')}={self.max_request_bytes}: a dead letter "
+                f"could take {int(dead_letter) + 8192} bytes"
+            )
+        if problems:
+            raise ValueError("\n  ".join(problems))
         return self
 
     # --- derived values --------------------------------------------------------------
@@ -185,7 +258,19 @@ class Settings(BaseSettings):
 
     @property
     def faust_broker(self) -> list[str]:
-        return [p if "://" in p else f"kafka://{p}" for p in self.broker.split(";")]
+        """Faust's broker URLs (always kafka://; TLS and SASL go in its credentials)."""
+        return [f"kafka://{p.split('://', 1)[-1]}" for p in self.broker.split(";")]
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.broker.startswith("kafka+ssl://")
+
+    @property
+    def security_protocol(self) -> str:
+        """PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (from the URL scheme and SASL)."""
+        if self.sasl_mechanism is not None:
+            return "SASL_SSL" if self.uses_tls else "SASL_PLAINTEXT"
+        return "SSL" if self.uses_tls else "PLAINTEXT"
 
     @property
     def rekey_topic(self) -> str:

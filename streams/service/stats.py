@@ -20,12 +20,22 @@ class Stats:
     expired: int = 0
     """Threads removed from the table after inactivity."""
     batches: int = 0
+    repaired_states: int = 0
+    """Stored thread states that held future dates (written before the future check)."""
     watermark: float = 0.0
-    """Newest event time (epoch seconds) this worker has seen."""
+    """Expiry watermark (epoch seconds) over this worker's partitions, at the last expiry run
+    (per partition in `watermarks`)."""
+    watermarks: dict[int, float | None] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
+    batch_started: float | None = None
+    """time.monotonic() when the batch in hand was taken (None between batches)."""
+    last_batch_done: float = field(default_factory=time.monotonic)
+    """time.monotonic() when the last batch finished (start-up time before the first)."""
 
     def snapshot(self) -> dict[str, Any]:
         data = asdict(self)
+        for name in ("batch_started", "last_batch_done"):
+            del data[name]
         data["uptime_seconds"] = round(time.time() - self.started_at, 1)
         return data
 

@@ -15,6 +15,7 @@ import logging
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from streams.service.security import client_options
 from streams.service.settings import Settings, env_name
 
 log = logging.getLogger("flamewatch.topics")
@@ -46,7 +47,8 @@ async def ensure_topics(
     """Create what is missing; fail (TopicError) if the comments topic has the wrong size."""
     wanted = topics if topics is not None else worker_topics(settings)
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=int(timeout * 1000)
+        bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=int(timeout * 1000),
+        **client_options(settings),
     )
     try:
         await asyncio.wait_for(admin.start(), timeout)

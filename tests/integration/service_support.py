@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaProducer
 
 from streams.brokers import RunningBroker
 from streams.cli.alerts import read_topic
+from streams.service.security import client_options
 from streams.service.settings import Settings, load_settings
 from streams.service.topics import ensure_topics
 
@@ -110,10 +111,11 @@ async def produce(
     bootstrap: str,
     topic: str,
     records: Iterable[tuple[bytes | None, bytes | None, int | None]],
+    client: dict[str, Any] | None = None,
 ) -> int:
     """Send (key, value, partition-or-None) in order; returns how many."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all",
-                                max_request_size=4 * 1024 * 1024)
+                                max_request_size=4 * 1024 * 1024, **(client or {}))
     await producer.start()
     count = 0
     try:
@@ -127,8 +129,9 @@ async def produce(
     return count
 
 
-async def read_all(bootstrap: str, topic: str) -> list[Any]:
-    return [r async for r in read_topic(bootstrap, topic, from_beginning=True, follow=False)]
+async def read_all(bootstrap: str, topic: str, client: dict[str, Any] | None = None) -> list[Any]:
+    return [r async for r in read_topic(bootstrap, topic, from_beginning=True, follow=False,
+                                        client=client)]
 
 
 def wait_until(
@@ -210,6 +213,7 @@ class Deployment:
     """One app id and topic set on the session broker; stops every worker it started."""
 
     broker: RunningBroker
+    """Anything with `.url` (FLAMEWATCH_BROKER) and `.bootstrap`: a broker or a cluster."""
     workdir: Path
     partitions: int = 4
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
@@ -302,7 +306,15 @@ class Deployment:
         return len(self.read(topic))
 
     def read(self, topic: str) -> list[Any]:
-        return list(run(lambda: read_all(self.broker.bootstrap, topic)))
+        client = client_options(self.settings)  # TLS / SASL when the deployment uses them
+        return list(run(lambda: read_all(self.broker.bootstrap, topic, client)))
+
+    def send(self, records: Iterable[tuple[bytes | None, bytes | None, int | None]],
+             topic: str | None = None) -> int:
+        """Produce (key, value, partition-or-None) records to the comments topic (or `topic`)."""
+        name = topic or self.settings.comments_topic
+        client = client_options(self.settings)
+        return int(run(lambda: produce(self.broker.bootstrap, name, records, client)))
 
     def alerts(self) -> list[dict[str, Any]]:
         return [orjson.loads(r.value) for r in self.read(self.settings.alerts_topic)]

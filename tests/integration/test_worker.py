@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 import orjson
 import pytest
@@ -23,6 +23,7 @@ from streams.brokers.base import free_port
 from tests.integration.service_support import (
     SAMPLE,
     Deployment,
+    WorkerProcess,
     build_dataset,
     offline_alerts,
     per_thread,
@@ -88,7 +89,7 @@ def test_alerts_equal_offline_score(deployment: Deployment, tmp_path: Path) -> N
 
 
 def test_sigkill_and_restart_loses_no_alert(deployment: Deployment, tmp_path: Path) -> None:
-    """SIGKILL two workers in turn in the middle of the stream; a third one finishes it."""
+    """SIGKILL three workers in turn in the middle of the stream; a fourth one finishes it."""
     data = write_jsonl(tmp_path / "threads.jsonl", build_dataset(copies=30))
     expected = offline_alerts(data, deployment.env)
     expected_ids = {a["alert_id"] for a in expected}
@@ -97,11 +98,13 @@ def test_sigkill_and_restart_loses_no_alert(deployment: Deployment, tmp_path: Pa
     deployment.create_topics()
     first = deployment.start_worker("first")
     deployment.wait_for_assignment([first])
-    # Paced so that comments still arrive when the second worker has taken over (a killed
+    # Paced so that comments still arrive when the third worker has taken over (a killed
     # member keeps its partitions until the 6 s session timeout).
-    replay = deployment.replay_in_background(data, "--rate", "400")
+    replay = deployment.replay_in_background(data, "--rate", "160")
     killed: list[str] = []
-    for victim, share in ((first, 4), (deployment.start_worker("second"), comments)):
+    victims = ((first, 6), ("second", 6), ("third", comments))
+    for entry, share in victims:
+        victim = entry if isinstance(entry, WorkerProcess) else deployment.start_worker(entry)
         if victim is not first:
             deployment.wait_for_assignment([victim])
         # kill it in the middle: it has processed some comments, and not all are done
@@ -116,7 +119,7 @@ def test_sigkill_and_restart_loses_no_alert(deployment: Deployment, tmp_path: Pa
     )
     assert replay.wait(60) == 0
 
-    last = deployment.start_worker("third")
+    last = deployment.start_worker("fourth")
 
     def complete() -> bool:
         return {a["alert_id"] for a in deployment.alerts()} >= expected_ids
@@ -128,7 +131,7 @@ def test_sigkill_and_restart_loses_no_alert(deployment: Deployment, tmp_path: Pa
     alerts = deployment.alerts()
     ids = Counter(a["alert_id"] for a in alerts)
     duplicates = sum(n - 1 for n in ids.values())
-    print(f"\nSIGKILL {'; '.join(killed)}; the third processed "
+    print(f"\nSIGKILL {'; '.join(killed)}; the fourth processed "
           f"{last.totals()['processed']} of {comments} comments; {len(alerts)} alerts on the "
           f"topic for {len(expected)} expected: {duplicates} duplicate(s)")
     assert last.totals()["processed"] > 0
@@ -270,7 +273,9 @@ def test_idle_threads_expire_also_after_a_restore(deployment: Deployment) -> Non
     settings = deployment.settings
     lines = [ln for ln in SAMPLE.read_bytes().splitlines() if ln.strip()]
     early = _shifted(lines, "early", 0) + _shifted(lines, "later", 1800)
-    late = _shifted(lines[:1], "next-day", 86_400)
+    # Three threads a day later: one thread alone does not move the watermark (it is robust
+    # to a few wrong clocks), three do.
+    late = [d for n in range(3) for d in _shifted(lines[:1], f"next-day-{n}", 86_400)]
 
     def send(docs: list[dict[str, Any]]) -> None:
         run(lambda: produce(deployment.broker.bootstrap, settings.comments_topic,
@@ -287,14 +292,18 @@ def test_idle_threads_expire_also_after_a_restore(deployment: Deployment) -> Non
     # A new worker restores "early" and "later" from the changelog, never sees their comments,
     # and must still forget them once event time moves a day on.
     port = free_port()
+    token = "t" * 24
     deployment.extra_env.update({"FLAMEWATCH_WEB_ENABLED": "true",
-                                 "FLAMEWATCH_WEB_PORT": str(port)})
+                                 "FLAMEWATCH_WEB_PORT": str(port),
+                                 "FLAMEWATCH_WEB_TOKEN": token})
     second = deployment.start_worker("second")
     send(late)
     wait_until(lambda: "expired 2 idle thread(s)" in second.log, 60,
                "the restored threads to expire", deployment.logs)
-    stats = orjson.loads(urlopen(f"http://127.0.0.1:{port}/flamewatch/stats/", timeout=5).read())
-    assert stats["expired"] == 2 and stats["processed"] == 1 and stats["threads"] == 1
+    request = Request(f"http://127.0.0.1:{port}/flamewatch/stats/",
+                      headers={"Authorization": f"Bearer {token}"})
+    stats = orjson.loads(urlopen(request, timeout=5).read())
+    assert stats["expired"] == 2 and stats["processed"] == 3 and stats["threads"] == 3
     assert sorted(stats["partitions"]) == list(range(settings.partitions))
     assert second.stop() == 0
 

@@ -39,12 +39,12 @@ async def test_agent_batches_writes_once_per_thread_and_publishes(tmp_path: Path
     changelog: list[tuple[bytes, bytes]] = []
 
     def capture(topic: str) -> Any:
-        def send_soon(*, key: bytes | None, value: bytes, **kwargs: Any) -> Any:
+        async def send(*, key: bytes | None, value: bytes, **kwargs: Any) -> Any:
             sent.append((topic, key, value))
             done = asyncio.get_running_loop().create_future()
             done.set_result(None)
             return done
-        return send_soon
+        return send
 
     def send_changelog(partition: Any, key: bytes, value: bytes, *a: Any, **k: Any) -> Any:
         changelog.append((key, value))
@@ -53,9 +53,9 @@ async def test_agent_batches_writes_once_per_thread_and_publishes(tmp_path: Path
     lines = [ln for ln in SAMPLE.read_bytes().splitlines() if ln.strip()]
     out = service.outputs
     with (
-        patch.object(out.alerts, "send_soon", capture("alerts")),
-        patch.object(out.dead_letters, "send_soon", capture("dlq")),
-        patch.object(out.rekey, "send_soon", capture("rekey")),
+        patch.object(out.alerts, "send", capture("alerts")),
+        patch.object(out.dead_letters, "send", capture("dlq")),
+        patch.object(out.rekey, "send", capture("rekey")),
         patch.object(service.table, "send_changelog", send_changelog),
         patch.object(type(app.producer), "flush", AsyncMock()),
     ):

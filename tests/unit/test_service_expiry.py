@@ -22,34 +22,38 @@ def expirer(stats: Stats | None = None) -> Expirer:
 
 
 def test_restored_states_expire_against_the_newest_event_time() -> None:
-    # Nothing observed by the agent: all of it came from the changelog.
+    # Nothing observed by the agent: all of it came from the changelog. Three recent threads
+    # make a watermark (the 3rd-newest thread); one is not enough to move it.
     table = {
         b"old": state("old", T0),
         b"edge": state("edge", T0 + 10),
-        b"new": state("new", T0 + 3610),
+        **{f"new{i}".encode(): state(f"new{i}", T0 + 3610) for i in range(3)},
     }
     stats = Stats()
     expired = expirer(stats).run(table, lambda p: True)
     assert expired == [b"old"]  # idle 3610 s > 3600 s; "edge" is idle exactly 3600 s
-    assert set(table) == {b"edge", b"new"}
+    assert set(table) == {b"edge", b"new0", b"new1", b"new2"}
     assert stats.expired == 1
     assert stats.watermark == T0 + 3610
 
 
 def test_the_watermark_from_processed_events_counts_too() -> None:
     table = {b"a": state("a", T0)}
-    stats = Stats(watermark=T0 + 7200)  # the agent saw a newer event on another thread
-    assert expirer(stats).run(table, lambda p: True) == [b"a"]
+    exp = expirer()
+    for i in range(3):  # the agent saw newer events of three other threads
+        exp.watermarks.observe(partition_for(b"a", 4), f"b{i}".encode(), T0 + 7200)
+    assert exp.run(table, lambda p: True) == [b"a"]
     assert table == {}
 
 
 def test_only_threads_of_owned_partitions_are_touched() -> None:
     table = {f"t{i}".encode(): state(f"t{i}", T0) for i in range(20)}
+    table.update({f"n{i}".encode(): state(f"n{i}", T0 + 10_000) for i in range(12)})
     mine = {0, 1}
-    expired = expirer(Stats(watermark=T0 + 10_000)).run(table, mine.__contains__)
+    expired = expirer().run(table, mine.__contains__)
     assert expired
-    assert all(partition_for(k, 4) in mine for k in expired)
-    assert table and all(partition_for(k, 4) not in mine for k in table)
+    assert all(partition_for(k, 4) in mine and k.startswith(b"t") for k in expired)
+    assert all(partition_for(k, 4) not in mine for k in table if k.startswith(b"t"))
 
 
 def test_a_thread_updated_since_it_was_indexed_is_kept() -> None:
@@ -64,8 +68,8 @@ def test_a_thread_updated_since_it_was_indexed_is_kept() -> None:
 
 def test_observed_batches_feed_the_index() -> None:
     exp = expirer()
-    table = {b"a": state("a", T0), b"b": state("b", T0 + 5000)}
-    exp.observe({b"a": decode_state(table[b"a"]), b"b": decode_state(table[b"b"])})
+    table = {b"a": state("a", T0), **{k: state(k.decode(), T0 + 5000) for k in (b"b", b"c", b"d")}}
+    exp.observe({k: decode_state(v) for k, v in table.items()})
     assert exp.run(table, lambda p: True) == [b"a"]
 
 

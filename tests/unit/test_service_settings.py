@@ -64,7 +64,7 @@ def test_explicit_mapping_ignores_the_process_environment(
         ({"FLAMEWATCH_BATCH_SIZE": "0"}, "FLAMEWATCH_BATCH_SIZE"),
         ({"FLAMEWATCH_WEB_ENABLED": "perhaps"}, "FLAMEWATCH_WEB_ENABLED"),
         (
-            {"FLAMEWATCH_SESSION_TIMEOUT": "5", "FLAMEWATCH_HEARTBEAT_INTERVAL": "5"},
+            {"FLAMEWATCH_SESSION_TIMEOUT": "7", "FLAMEWATCH_HEARTBEAT_INTERVAL": "7"},
             "FLAMEWATCH_HEARTBEAT_INTERVAL",
         ),
     ],
