@@ -52,7 +52,7 @@ def test_flattened_flame_war_escalates_by_the_fourth_hostile_turn() -> None:
 def test_eval_command_prints_metrics_and_thread_verdicts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["eval"]) == 0
+    assert main(["eval", "--split", "tuning"]) == 0
     out = capsys.readouterr().out
     assert "personal attack: precision" in out and "F1" in out
     assert "== thread flattened_flame_war: PASS" in out

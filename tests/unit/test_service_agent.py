@@ -28,6 +28,7 @@ async def test_agent_batches_writes_once_per_thread_and_publishes(tmp_path: Path
         "FLAMEWATCH_BATCH_WINDOW": "0.05",
         # test_context delivers every record on partition 0: one partition keeps them "home"
         "FLAMEWATCH_PARTITIONS": "1",
+        "FLAMEWATCH_SCORER": "rules+fast",  # no encoder hand-off topics to capture here
     })
     service = create_app(settings)
     app = service.app
