@@ -100,14 +100,13 @@ class TieredScorer:
         if uncertain and self.encoder is not None:
             second = self.encoder(own, signals)
             attack = self.blend(p, second, p, "fast")
-            if attack >= threshold:
-                reasons = (opinion_note(second, p) + f"; words {words}", *rule.reasons)
+            if attack >= threshold:  # the same reason the worker gives when the opinion comes
+                reasons = (opinion_note(second, p), *rule.reasons)
             peer = max(peer, round(second * cfg.heat_weight, 3))
             return Decision(attack, peer, target, rule.named_target, reasons, "encoder", p, False)
         if p >= threshold:
             reasons = (f"fast model {p:.2f}: {words}", *rule.reasons)
         return Decision(p, peer, target, rule.named_target, reasons, "fast", p, uncertain)
-
 
     def blend(self, fast: float | None, encoder: float, current: float, tier: str) -> float:
         """The attack score once the encoder's opinion arrived. The rules' own verdict
