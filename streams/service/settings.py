@@ -74,11 +74,13 @@ class Settings(BaseSettings):
     requests_topic: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")] = (
         "comments.uncertain"
     )
-    """Comments the fast tiers are unsure of, for the encoder stage (rules+fast+encoder)."""
+    """Comments the fast tiers are unsure of, for the encoder stage (rules+fast+encoder).
+    Default: `<comments topic>.uncertain`."""
     opinions_topic: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")] = (
         "comments.opinions"
     )
-    """The encoder stage's second opinions, keyed by thread, read by the worker."""
+    """The encoder stage's second opinions, keyed by thread, read by the worker.
+    Default: `<comments topic>.opinions` (co-partitioned with the comments)."""
     encoder_head_path: Path | None = None
     """An encoder head from `flamewatch train --encoder --encoder-out` (default: shipped)."""
     uncertain_low: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
@@ -184,6 +186,16 @@ class Settings(BaseSettings):
         if value.split("://", 1)[0] not in ("memory", "rocksdb") or "://" not in value:
             raise ValueError("must be memory:// or rocksdb://")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hand_off_topics(cls, data: Any) -> Any:
+        """The encoder hand-off topics follow the comments topic unless named."""
+        if isinstance(data, dict):
+            comments = data.get("comments_topic") or "comments"
+            data.setdefault("requests_topic", f"{comments}.uncertain")
+            data.setdefault("opinions_topic", f"{comments}.opinions")
+        return data
 
     @model_validator(mode="after")
     def _check_detect(self) -> Settings:

@@ -93,3 +93,13 @@ def test_settings_are_frozen() -> None:
     with pytest.raises(ValidationError):
         s.partitions = 2  # type: ignore[misc]
     assert isinstance(s, Settings)
+
+
+def test_encoder_hand_off_topics_follow_the_comments_topic_unless_named() -> None:
+    from streams.service.settings import load_settings
+
+    s = load_settings({"FLAMEWATCH_COMMENTS_TOPIC": "site-a"})
+    assert (s.requests_topic, s.opinions_topic) == ("site-a.uncertain", "site-a.opinions")
+    s = load_settings({"FLAMEWATCH_COMMENTS_TOPIC": "site-a", "FLAMEWATCH_OPINIONS_TOPIC": "op"})
+    assert (s.requests_topic, s.opinions_topic) == ("site-a.uncertain", "op")
+    assert load_settings({}).scorer == "rules+fast+encoder"
