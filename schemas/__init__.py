@@ -12,6 +12,7 @@ from schemas.codec import (
 )
 from schemas.comment import MAX_TEXT_CHARS, CommentEvent
 from schemas.deadletter import DeadLetter
+from schemas.feedback import Feedback, FeedbackPair
 
 __all__ = [
     "MAX_TEXT_CHARS",
@@ -22,6 +23,8 @@ __all__ = [
     "CommentScore",
     "DeadLetter",
     "DecodeError",
+    "Feedback",
+    "FeedbackPair",
     "Severity",
     "dead_letter",
     "decode_alert",

@@ -50,3 +50,6 @@ class CommentEvent(BaseModel):
     text: Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
     created_at: Timestamp
     event_type: Literal["created", "edited", "deleted"] = "created"
+    community: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    """The site section or community the thread belongs to (per-community thresholds in the
+    console). Optional: v1 producers that do not send it stay valid."""

@@ -12,6 +12,7 @@ from schemas.alert import Alert
 from schemas.comment import CommentEvent
 from schemas.deadletter import DeadLetter
 from schemas.opinion import ScoreRequest, SecondOpinion
+from schemas.feedback import Feedback
 
 MODELS: dict[str, type[BaseModel]] = {
     "comment_event.v1.schema.json": CommentEvent,
@@ -19,6 +20,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "dead_letter.v1.schema.json": DeadLetter,
     "score_request.v1.schema.json": ScoreRequest,
     "second_opinion.v1.schema.json": SecondOpinion,
+    "feedback.v1.schema.json": Feedback,
 }
 OUT_DIR = Path(__file__).parent / "json"
 

@@ -96,3 +96,23 @@ def test_alert_round_trip(tmp_path: Path) -> None:
     (alert,) = d.process(ev2)
     assert decode_alert(encode_alert(alert)) == alert
     assert orjson.loads(encode_alert(alert))["schema_version"] == 1
+
+
+def test_community_is_optional_and_v1_compatible() -> None:
+    from schemas import decode_comment, encode_comment
+
+    base = {"comment_id": "c1", "thread_id": "t1", "author_id": "u1", "text": "hi",
+            "created_at": "2025-01-01T00:00:00Z"}
+    old = decode_comment(orjson.dumps(base))
+    assert not isinstance(old, DecodeError) and old.community is None
+    assert b"community" not in encode_comment(old)
+    new = decode_comment(orjson.dumps({**base, "community": "sport"}))
+    assert not isinstance(new, DecodeError) and new.community == "sport"
+
+
+def test_feedback_ids_are_deterministic() -> None:
+    from schemas.feedback import feedback_id
+
+    assert feedback_id("a1", "confirm", "0") == feedback_id("a1", "confirm", "0")
+    assert feedback_id("a1", "confirm", "0") != feedback_id("a1", "dismiss", "0")
+    assert feedback_id("a1", "note", "x") != feedback_id("a1", "note", "y")
