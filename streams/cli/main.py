@@ -17,6 +17,7 @@ COMMANDS: tuple[str, ...] = (
     "streams.cli.encoder",
     "streams.cli.replay",
     "streams.cli.alerts",
+    "streams.cli.console",
     "streams.cli.bench",
     "streams.cli.demo",
 )
