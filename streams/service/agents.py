@@ -133,7 +133,7 @@ def register_agent(
     *,
     batch_size: int,
     batch_window: float,
-    on_batch: Callable[[BatchResult], None] | None = None,
+    on_batch: Callable[[BatchResult, float], None] | None = None,
     lock: asyncio.Lock | None = None,
 ) -> Any:
     guard = lock or asyncio.Lock()
@@ -150,6 +150,7 @@ def register_agent(
 
     async def comments(stream: Any) -> None:  # a faust.Stream
         async for events in stream.take_events(batch_size, within=batch_window):
+            began = time.perf_counter()
             batch = asyncio.ensure_future(locked_batch(events))
             try:
                 try:
@@ -169,6 +170,6 @@ def register_agent(
                 _exit_now(EXIT_BATCH_FAILED)
             processor.stats.batches += 1
             if on_batch is not None:
-                on_batch(result)
+                on_batch(result, time.perf_counter() - began)  # seconds, publish + state
 
     return app.agent(source, name="flamewatch.comments")(comments)

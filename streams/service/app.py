@@ -27,6 +27,7 @@ from streams.service.agents import Outputs, register_agent
 from streams.service.deadletter import DeadLetterLimits
 from streams.service.eventtime import Watermarks
 from streams.service.expiry import Expirer
+from streams.service.observability import add_observability
 from streams.service.processing import BatchProcessor, BatchResult, Core
 from streams.service.security import faust_credentials
 from streams.service.settings import Settings
@@ -152,8 +153,12 @@ def create_app(
     expirer = Expirer(config, core, stats, settings.partitions, watermarks)
     lock = asyncio.Lock()
 
-    def on_batch(result: BatchResult) -> None:
+    observers: list[Callable[[BatchResult, float], None]] = []
+
+    def on_batch(result: BatchResult, seconds: float) -> None:
         expirer.observe(result.states)
+        for observe in observers:
+            observe(result, seconds)
 
     agent = agent_factory(
         app,
@@ -170,6 +175,8 @@ def create_app(
     _add_timers(service)
     _add_web_page(service)
     health.register(service)
+    if settings.web_enabled:
+        observers.append(add_observability(service).observe_batch)
     _add_rebalance_hooks(service)
     return service
 
