@@ -31,6 +31,7 @@
     var tr = el("tr", "alert-row fresh");
     tr.dataset.alertId = a.alert_id;
     tr.dataset.seq = String(a.seq);
+    tr.dataset.detected = String(a.detected_ts);
     tr.appendChild(el("td", "when", a.detected_at));
     var sev = el("td"); sev.appendChild(el("span", "sev sev-" + a.severity, a.severity.replace("_", " "))); tr.appendChild(sev);
     var who = el("td", "who"); who.appendChild(el("span", "offender", a.offender));
