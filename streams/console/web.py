@@ -23,7 +23,8 @@ from streams.console.sse import HEARTBEAT_SECONDS, frame
 
 log = logging.getLogger("flamewatch.console")
 CONSOLE = web.AppKey("console", Console)
-SESSION = "fw.session"
+SESSION = web.RequestKey("session", auth.Session)
+FORM = web.RequestKey("form", dict)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -95,7 +96,7 @@ def _check_csrf_and_origin(request: web.Request, session: auth.Session) -> None:
             raise web.HTTPForbidden(text="cross-origin request refused\n")
     supplied = request.headers.get("X-CSRF-Token")
     if supplied is None:
-        supplied = request.get("form", {}).get("csrf")
+        supplied = request.get(FORM, {}).get("csrf")
     if not auth.csrf_ok(session, supplied):
         raise web.HTTPForbidden(text="missing or wrong CSRF token\n")
 
@@ -106,7 +107,7 @@ async def read_form(request: web.Request, handler: Handler) -> web.StreamRespons
     if request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
         try:
-            request["form"] = dict(await request.post())
+            request[FORM] = dict(await request.post())
         except ValueError:
             raise web.HTTPBadRequest(text="bad form\n") from None
     return await handler(request)
@@ -117,7 +118,7 @@ def middlewares() -> list[Any]:
 
 
 def form(request: web.Request) -> dict[str, str]:
-    data = request.get("form", {})
+    data = request.get(FORM, {})
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
