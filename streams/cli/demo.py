@@ -43,6 +43,11 @@ def register(subparsers: Any) -> None:
                         help="JSON-lines comments to replay instead of the bundled sample")
     parser.add_argument("--timeout", type=float, default=50.0, metavar="SECONDS",
                         help="give up after this long (default: %(default)s)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the broker, worker and console running until Ctrl-C, to "
+                        "click around the sample alerts in the console")
+    parser.add_argument("--no-console", action="store_true",
+                        help="do not start the moderator console")
     parser.set_defaults(func=run)
 
 
@@ -135,11 +140,11 @@ def broker_for_demo(settings_broker: str | None) -> Iterator[str]:
 
 
 class WorkerProcess:
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, command: str = "worker") -> None:
         self.log_path = log_path
         self._log: IO[bytes] = log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams", "worker"],
+            [sys.executable, "-m", "streams", command],
             env=env, stdout=self._log, stderr=subprocess.STDOUT,
         )
 
@@ -274,15 +279,26 @@ def run(args: argparse.Namespace) -> int:
             return 1
         say(f"starting a worker (app {settings.app_id}) ...")
         worker = WorkerProcess(env, Path(tmp) / "worker.log")
+        console: WorkerProcess | None = None
         code = 1
         try:
+            if not args.no_console:
+                console = _start_console(env, Path(tmp), settings.app_id, deadline)
             code = asyncio.run(_demo(args, settings, worker, deadline))
+            if args.keep and code == 0:
+                say("--keep: everything stays up; press Ctrl-C to stop")
+                while worker.alive():
+                    time.sleep(0.5)
+                say("the worker stopped")
         except (RuntimeError, TimeoutError) as exc:
             say(str(exc))
         except KeyboardInterrupt:
-            say("interrupted")
-            code = 130
+            say("interrupted" if not args.keep else "stopping")
+            code = 0 if args.keep else 130
         finally:
+            if console is not None:
+                say("stopping the console ...")
+                console.stop()
             say("stopping the worker ...")
             rc = worker.stop()
             if rc not in (0, -signal.SIGTERM):
@@ -291,6 +307,20 @@ def run(args: argparse.Namespace) -> int:
                 _delete_demo_topics(settings)
     say(f"done in {time.monotonic() - began:.1f}s")
     return code
+
+
+def _start_console(env: dict[str, str], tmp: Path, app_id: str,
+                   deadline: float) -> WorkerProcess:
+    from streams.cli.demo_console import console_env, wait_for_url
+
+    console_vars, token, once = console_env(env, tmp, app_id)
+    say("starting the moderator console ...")
+    console = WorkerProcess(console_vars, tmp / "console.log", command="console")
+    url = wait_for_url(console.log, console.alive, min(deadline, time.monotonic() + 30))
+    say(f"console: {url}")
+    say(f"  one-time login link: {url}login/once/{once}")
+    say(f"  or log in with the token: {token}")
+    return console
 
 
 def _delete_demo_topics(settings: Any) -> None:

@@ -52,6 +52,8 @@ def test_demo_prints_the_offline_alerts(where: str, request: pytest.FixtureReque
         assert f"trigger {trigger} " in proc.stdout
     assert proc.stdout.count("trigger ") == len(triggers)
     assert f"all {len(triggers)} alert(s) received" in proc.stderr
+    assert "one-time login link: http://127.0.0.1:" in proc.stderr
+    assert "stopping the console" in proc.stderr
     assert seconds < 60
     if where == "embedded-tansu":
         assert "broker stopped" in proc.stderr
