@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from schemas.alert import Alert
 from schemas.comment import CommentEvent
 from schemas.deadletter import DeadLetter
-from schemas.opinion import ScoreRequest, SecondOpinion
 from schemas.feedback import Feedback
+from schemas.opinion import ScoreRequest, SecondOpinion
 
 MODELS: dict[str, type[BaseModel]] = {
     "comment_event.v1.schema.json": CommentEvent,
