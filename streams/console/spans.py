@@ -91,8 +91,15 @@ def segments(text: str, spans: Sequence[Span]) -> list[tuple[str, bool]]:
     return out
 
 
+_TIER_REASON = re.compile(r"^([a-z][a-z /-]*?)\s+\d+(?:\.\d+)?\b")
+
+
 def rule_name(reason: str) -> str:
-    """`imperative 'grow up' at steveh` → `imperative`; `'x' called 'y'` → `'…' called '…'`."""
+    """`imperative 'grow up' at steveh` → `imperative`; `'x' called 'y'` → `'…' called '…'`;
+    a learned tier's `fast model 0.77: 'to', …` → `fast model`."""
+    tier = _TIER_REASON.match(reason)
+    if tier:
+        return tier.group(1)
     name = QUOTED.sub("'…'", reason).strip()
     if name.startswith("'…'"):
         return re.sub(r"\s+(?:at|aimed at)\s+\S+$", "", name)  # keep the frame, drop a target
