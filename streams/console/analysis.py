@@ -26,13 +26,14 @@ class Scored:
     target: str | None = None
 
 
-def score_thread(comments: Sequence[sqlite3.Row]) -> dict[str, Scored]:
+def score_thread(comments: Sequence[sqlite3.Row], scorer: Any = None) -> dict[str, Scored]:
+    """`scorer`: the worker's scorer (from its settings); None = the core's default."""
     try:
         from schemas import CommentEvent
         from streams.detect import DetectConfig, Detector
 
         size = max(64, len(comments) + 1)
-        detector = Detector(DetectConfig(max_comments=size, max_participants=size))
+        detector = Detector(DetectConfig(max_comments=size, max_participants=size), scorer)
         for row in comments:
             detector.process(CommentEvent(
                 comment_id=row["comment_id"], thread_id=row["thread_id"],

@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from aiohttp import web
@@ -56,6 +57,17 @@ class Console:
     publisher: Publisher | None = None
     started_at: float = field(default_factory=time.time)
     _policies: Policies | None = None
+    _scorer: list[Any] = field(default_factory=list)
+
+    def scorer(self) -> Any:
+        """The scorer the worker's settings name (for re-scoring threads), or None."""
+        if not self._scorer:
+            try:
+                self._scorer.append(self.worker.tiered_scorer())
+            except Exception:  # a missing model file or extra: the core's default
+                log.exception("cannot build the worker's scorer; using the core's default")
+                self._scorer.append(None)
+        return self._scorer[0]
 
     def policies(self) -> Policies:
         if self._policies is None:

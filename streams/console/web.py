@@ -298,7 +298,7 @@ async def thread_page(request: web.Request) -> web.Response:
     thread, comments, alerts = queries.thread_rows(console.conn, thread_id)
     if thread is None and not alerts:
         raise web.HTTPNotFound(text="no such thread\n")
-    scores = score_thread(comments)
+    scores = score_thread(comments, console.scorer())
     overlay_alert_scores(scores, [json.loads(a["raw"]) for a in alerts])
     names = queries.names(console.conn, {c["author_id"] for c in comments})
     graph = layout(comments, scores, alerts, names)
