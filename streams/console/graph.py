@@ -127,8 +127,9 @@ class HeatChart:
     line: str
     points: list[tuple[float, float, str, str]]
     """x, y, colour, title"""
-    markers: list[tuple[float, str, str, float]]
-    """x, colour, label, label y (alerts; labels of close markers are staggered)"""
+    markers: list[tuple[float, str, str, float, float, str]]
+    """x, colour, label, label x, label y, text-anchor (alerts; labels of close markers are
+    staggered, labels near the right edge end at their marker)"""
     ticks: list[tuple[float, str]]
     thresholds: list[tuple[float, str]]
 
@@ -153,12 +154,14 @@ def heat_chart(comments: Sequence[Any], scores: dict[str, Scored], alerts: Seque
         points.append((round(x(c["created_at"]), 1), round(y(s.hostility), 1), colour,
                        f"{c['comment_id']}: heat {s.hostility:.2f}, attack {s.attack:.2f}"))
     line = " ".join(f"{px},{py}" for px, py, _, _ in points)
-    markers: list[tuple[float, str, str, float]] = []
+    markers: list[tuple[float, str, str, float, float, str]] = []
     for a in alerts:
         mx = round(x(a["event_time"]), 1)
         close = sum(1 for m in markers if abs(m[0] - mx) < 90)
+        near_edge = mx > width - 110
         markers.append((mx, SEVERITY_COLOUR.get(a["severity"], "#333"),
-                        a["severity"].replace("_", " "), 20.0 + 12.0 * (close % 3)))
+                        a["severity"].replace("_", " "), mx - 3 if near_edge else mx + 3,
+                        20.0 + 12.0 * (close % 3), "end" if near_edge else "start"))
     ticks = []
     for k in range(5):
         ts = t0 + span * k / 4

@@ -202,11 +202,13 @@ def test_a_replayed_alert_appears_in_the_open_queue_within_2s(stack: Stack, driv
         assert delay < 2.0
 
 
-def _open_alert(driver: Any, stack: Stack, severity: str) -> str:
-    driver.get(stack.url + "/?severity=" + severity)
-    [row] = [r for r in rows(driver) if r["thread"] == "harbour-road-cycle-lane"]
-    driver.get(f"{stack.url}/alerts/{row['id']}")
-    return str(row["id"])
+def _open_alert(driver: Any, stack: Stack, alert: Any) -> str:
+    """From the queue filtered by the alert's severity, open the alert."""
+    driver.get(stack.url + "/?severity=" + alert.severity)
+    ids = [r["id"] for r in rows(driver) if r["thread"] == "harbour-road-cycle-lane"]
+    assert alert.alert_id in ids
+    driver.get(f"{stack.url}/alerts/{alert.alert_id}")
+    return str(alert.alert_id)
 
 
 def test_the_alert_page_highlights_the_spans_that_fired(stack: Stack, driver: Any) -> None:
@@ -215,8 +217,7 @@ def test_the_alert_page_highlights_the_spans_that_fired(stack: Stack, driver: An
     from streams.console.spans import find_spans, quoted_words
 
     for alert in offline_sample_alerts():
-        alert_id = _open_alert(driver, stack, alert.severity)
-        assert alert_id == alert.alert_id
+        _open_alert(driver, stack, alert)
         [score] = [c for c in alert.comments if c.comment_id == alert.trigger_comment_id]
         text = sample_comments()[alert.trigger_comment_id]["text"]
         spans = find_spans(text, quoted_words(score.reasons))
@@ -237,7 +238,7 @@ def test_confirm_publishes_exactly_one_feedback_record(stack: Stack, driver: Any
     from selenium.webdriver.common.by import By
 
     [escalation] = [a for a in offline_sample_alerts() if a.severity == "escalation"]
-    alert_id = _open_alert(driver, stack, "escalation")
+    alert_id = _open_alert(driver, stack, escalation)
     driver.find_element(By.ID, "confirm").click()
     wait_for(lambda: "confirmed" in text(driver, "#status"), 10, "confirmed")
     driver.execute_script("window.__before = 1")

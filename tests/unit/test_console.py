@@ -136,8 +136,8 @@ def test_spans_come_from_the_quoted_words_of_the_reasons() -> None:
 
 def test_policy_preview_and_apply(conn: sqlite3.Connection) -> None:
     fill(conn, community="sport")
-    rows = queue(conn, Filters())
-    confirmed, dismissed = rows[0], rows[-1]
+    rows = sorted(queue(conn, Filters()), key=lambda r: r["score"])
+    dismissed, confirmed = rows[0], rows[-1]
     decide(conn, confirmed["alert_id"], "confirm", "anna")
     decide(conn, dismissed["alert_id"], "dismiss", "anna")
     # A threshold just above the dismissed alert's score that keeps the confirmed one.
@@ -243,3 +243,16 @@ async def test_pages_escape_hostile_text(tmp_path: Path) -> None:
         assert big.status == 413  # bodies are bounded
     detail = alert_detail(console.conn, alert_id)
     assert detail is not None and detail["chain"][-1]["spans"] >= 2
+
+
+def test_heat_chart_places_alerts_on_their_comments(conn: sqlite3.Connection) -> None:
+    from streams.console.graph import heat_chart
+    from streams.console.queries import thread_rows
+
+    fill(conn)
+    _, comments, alerts = thread_rows(conn, "harbour-road-cycle-lane")
+    chart = heat_chart(comments, {}, alerts, width=1000)
+    x_of = {c["comment_id"]: p[0] for c, p in zip(comments, chart.points, strict=True)}
+    for alert, marker in zip(alerts, chart.markers, strict=True):
+        assert marker[0] == x_of[alert["trigger_comment_id"]]
+    assert all(40 <= p[0] <= 1000 - 16 for p in chart.points)
