@@ -121,12 +121,17 @@ def open_console(settings: ConsoleSettings, worker: Settings, *,
     resuppress(conn, console.policies())  # the file may have changed since the last run
     conn.execute("COMMIT")
     if kafka:
+        from streams.service.security import client_options
+
+        client = client_options(worker)  # TLS / SASL as the worker's settings say
         console.ingest = Ingest(
             conn, bootstrap=worker.bootstrap_servers, alerts_topic=worker.alerts_topic,
             comments_topic=worker.comments_topic, group=settings.group,
-            policies=console.policies, on_alert=console.alert_stored, metrics=console.metrics)
+            policies=console.policies, on_alert=console.alert_stored, metrics=console.metrics,
+            client=client)
         console.publisher = Publisher(conn, bootstrap=worker.bootstrap_servers,
-                                      topic=settings.feedback_topic, metrics=console.metrics)
+                                      topic=settings.feedback_topic, metrics=console.metrics,
+                                      client=client)
     return console
 
 

@@ -38,7 +38,10 @@ class Ingest:
         policies: Callable[[], Policies],
         on_alert: Callable[[int], None],
         metrics: ConsoleMetrics,
+        client: dict[str, Any] | None = None,
     ) -> None:
+        self.client = client or {}
+        """More aiokafka options (TLS/SASL: streams.service.security.client_options)."""
         self.conn = conn
         self.bootstrap = bootstrap
         self.alerts_topic = alerts_topic
@@ -58,7 +61,7 @@ class Ingest:
                 bootstrap_servers=self.bootstrap, group_id=self.group,
                 enable_auto_commit=False, auto_offset_reset="earliest",
                 metadata_max_age_ms=5000, session_timeout_ms=10000,
-                heartbeat_interval_ms=1000,
+                heartbeat_interval_ms=1000, **self.client,
             )
             try:
                 await consumer.start()

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -27,7 +28,8 @@ def pending(conn: sqlite3.Connection, limit: int = 100) -> list[sqlite3.Row]:
 
 class Publisher:
     def __init__(self, conn: sqlite3.Connection, *, bootstrap: str, topic: str,
-                 metrics: ConsoleMetrics) -> None:
+                 metrics: ConsoleMetrics, client: dict[str, Any] | None = None) -> None:
+        self.client = client or {}
         self.conn = conn
         self.bootstrap = bootstrap
         self.topic = topic
@@ -40,7 +42,7 @@ class Publisher:
     async def run(self) -> None:
         while True:
             producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
-                                        linger_ms=0)
+                                        linger_ms=0, **self.client)
             try:
                 await producer.start()
                 while True:
