@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from streams.detect import lexicon as lx
+from streams.detect import lexicons as lx
 from streams.detect.frames import any_frame, frame_matches, normalise, open_frames
+from streams.detect.lexicons.loader import key as _lexkey
 from streams.detect.text import Prepared, leading_name, named_participants, prepare
 from streams.detect.trie import trie_pattern
 
@@ -73,58 +74,22 @@ def _key(phrase: str) -> str:
     return re.sub(r"[\s-]+", " ", phrase)
 
 
-_INSULT_STRENGTH: dict[str, float] = {}
-for _w, _s in {**lx.INSULT_NOUNS, **lx.INSULT_ADJS}.items():
-    _INSULT_STRENGTH[_key(_w)] = max(_s, _INSULT_STRENGTH.get(_key(_w), 0.0))
-_NOUN_KEYS = {_key(w) for w in lx.INSULT_NOUNS}
+_INSULT_STRENGTH: dict[str, float] = lx.INSULTS.weights()
+_NOUN_KEYS = {_lexkey(e.phrase) for e in lx.INSULTS.entries if e.kind == "noun"}
 
-_INSULT_RE = re.compile(r"\b(?:" + _alt(_INSULT_STRENGTH) + r")(?:e?s)?\b")
+_INSULT_RE = re.compile(r"\b(?:" + _alt(lx.INSULTS.phrases) + r")(?:e?s)?\b")
 _IMPERATIVE_RE = re.compile(r"\b(?:" + _alt(lx.IMPERATIVES) + r")\b")
 _CONDESCEND_RE = re.compile(r"(?<![\w])(?:" + _alt(lx.CONDESCENSION) + r")(?![\w])")
-_THIRD_RE = re.compile(r"\b(?:" + _alt(lx.THIRD_PERSON_PHRASES) + r")\b")
+_THIRD_RE = re.compile(r"\b(?:" + _alt(lx.THIRD_PERSON) + r")\b")
 _SARCASM_RE = re.compile(r"(?<![\w])(?:" + _alt(lx.SARCASM) + r")(?![\w])")
 _PROFANITY_RE = re.compile(
     r"\b(?:" + "|".join(sorted(lx.PROFANITY, key=len, reverse=True)) + r")\b"
 )
-_ABSTRACT = {
-    "stupidity": 0.8,
-    "ignorance": 0.7,
-    "idiocy": 0.85,
-    "arrogance": 0.65,
-    "hypocrisy": 0.65,
-    "dishonesty": 0.7,
-    "incompetence": 0.7,
-    "cowardice": 0.75,
-    "bigotry": 0.7,
-    "drivel": 0.6,
-    "bullshit": 0.6,
-    "tripe": 0.55,
-    "lies": 0.65,
-    "delusions": 0.7,
-    "paranoia": 0.6,
-    "ramblings": 0.6,
-    "rants": 0.55,
-    "whining": 0.65,
-    "whinging": 0.65,
-    "trolling": 0.75,
-    "tantrums": 0.7,
-    "tantrum": 0.7,
-    "nonsense": 0.45,
-    "rubbish": 0.45,
-    "crap": 0.55,
-    "garbage": 0.5,
-    "bs": 0.5,
-    "ego": 0.45,
-    "hissy fits": 0.75,
-    "smugness": 0.6,
-    "condescension": 0.55,
-    "pig ignorance": 0.9,
-    "sheer stupidity": 0.9,
-}
+_ABSTRACT = lx.CONTEMPT.weights()
 _ABSTRACT_RE = re.compile(
     r"\byour\s+(?:(?:usual|typical|own|sheer|utter|total|complete|breathtaking|staggering|"
     r"wilful|willful|constant|endless|childish|pathetic|little|latest|daily|weekly)\s+){0,2}"
-    r"(?P<w>" + _alt(_ABSTRACT) + r")\b"
+    r"(?P<w>" + _alt(lx.CONTEMPT.phrases) + r")\b"
 )
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|;\s*|\s+[–—]\s+|:\s+")
 _TOKEN = re.compile(r"[a-z0-9@][a-z0-9'\-*]*")
@@ -165,13 +130,13 @@ def _keyword(req: frozenset[str]) -> str:
 def _build_index() -> dict[str, list[frozenset[str]]]:
     index: dict[str, list[frozenset[str]]] = {}
     groups = (
-        _INSULT_STRENGTH,
+        lx.INSULTS.phrases,
         lx.IMPERATIVES,
         lx.CONDESCENSION,
-        lx.THIRD_PERSON_PHRASES,
+        lx.THIRD_PERSON,
         lx.SARCASM,
         lx.PROFANITY,
-        _ABSTRACT,
+        lx.CONTEMPT,
     )
     for group in groups:
         for phrase in group:
@@ -501,7 +466,7 @@ class RuleScorer:
             nonassert = bool(_NONASSERT.search(sent, 0, m.start()))
             self._insult(sent, m, acc, participants, outsider_context, nonassert, 0.85)
         for m in _ABSTRACT_RE.finditer(sent):
-            w = _ABSTRACT[_key(m.group("w"))]
+            w = lx.CONTEMPT.weight(m.group("w")) or 0.0
             if _negated(_tokens(sent[: m.start()])[-4:]) or _NONASSERT.search(sent, 0, m.start()):
                 acc.hot(0.1)
                 continue
@@ -512,7 +477,7 @@ class RuleScorer:
             self._imperative(sent, m, acc)
         for m in _CONDESCEND_RE.finditer(sent):
             phrase = _key(m.group(0))
-            w = lx.CONDESCENSION.get(phrase, 0.6)
+            w = lx.CONDESCENSION.weight(m.group(0)) or 0.6
             before = _tokens(sent[: m.start()])
             if _NONASSERT.search(sent, 0, m.start()) or (
                 phrase.startswith("you") and _negated(before[-3:])
@@ -534,7 +499,7 @@ class RuleScorer:
         for m in _THIRD_RE.finditer(sent):
             if _negated(_tokens(sent[: m.start()])[-3:]) and "don't" not in m.group(0):
                 continue
-            w = lx.THIRD_PERSON_PHRASES[_key(m.group(0))]
+            w = lx.THIRD_PERSON.weight(m.group(0)) or 0.0
             if acc.third_outsider and "troll" not in m.group(0) and "feed" not in m.group(0):
                 acc.hot(w * 0.6, f"hostility '{m.group(0)}' at an outsider", outsider=True)
                 continue
@@ -546,7 +511,7 @@ class RuleScorer:
             frame_kind: TargetKind = "third" if aimed == "third" else "second"
             acc.attack(weight, frame_kind, None, f"{desc}: '{fm.group(0).strip()[:50]}'")
         for m in _SARCASM_RE.finditer(sent):
-            w = lx.SARCASM.get(_key(m.group(0)), 0.3)
+            w = lx.SARCASM.weight(m.group(0)) or 0.3
             acc.hot(w, f"sarcasm/insinuation '{m.group(0).strip()}'")
         for m in _PROFANITY_RE.finditer(sent):
             after = _tokens(sent[m.end() : m.end() + 30])[:2]
@@ -569,8 +534,10 @@ class RuleScorer:
     ) -> None:
         word = m.group(0)
         base = _key(word)
-        strength = _INSULT_STRENGTH.get(base) if shaped is None else shaped
+        entry = lx.INSULTS.entry(word) if shaped is None else None
+        strength = entry.weight if entry is not None else shaped
         stem = base
+        noun_entry = entry is not None and entry.kind == "noun"
         if strength is None:
             for suffix in ("es", "s"):
                 if base.endswith(suffix) and _key(base[: -len(suffix)]) in _INSULT_STRENGTH:
@@ -579,7 +546,7 @@ class RuleScorer:
                     break
         if strength is None:
             return
-        noun = stem in _NOUN_KEYS or shaped is not None
+        noun = noun_entry or stem in _NOUN_KEYS or shaped is not None
         left = _tokens(sent[: m.start()])
         right = _tokens(sent[m.end() : m.end() + 40])[:4]
         # "spoken like the clueless dinosaur you are"
@@ -819,7 +786,7 @@ class RuleScorer:
 
     def _imperative(self, sent: str, m: re.Match[str], acc: _Acc) -> None:
         phrase = _key(m.group(0))
-        w = lx.IMPERATIVES.get(phrase, 0.6)
+        w = lx.IMPERATIVES.weight(m.group(0)) or 0.6
         before = _tokens(sent[: m.start()])
         near = before[-4:]
         if _NONASSERT.search(sent[: m.start()]) or (
@@ -905,91 +872,5 @@ class RuleScorer:
         )
 
 
-_COMMON_CAPS = frozenset(
-    [
-        "i",
-        "im",
-        "the",
-        "a",
-        "an",
-        "and",
-        "but",
-        "so",
-        "if",
-        "when",
-        "what",
-        "why",
-        "how",
-        "who",
-        "where",
-        "this",
-        "that",
-        "these",
-        "those",
-        "you",
-        "your",
-        "yes",
-        "no",
-        "not",
-        "ok",
-        "okay",
-        "well",
-        "oh",
-        "also",
-        "just",
-        "really",
-        "sorry",
-        "thanks",
-        "thank",
-        "please",
-        "maybe",
-        "perhaps",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "english",
-        "british",
-        "american",
-        "europe",
-        "european",
-        "christmas",
-        "easter",
-        "god",
-        "jesus",
-        "christ",
-        "lol",
-        "lmao",
-        "omg",
-        "nope",
-        "yeah",
-        "yep",
-        "wow",
-        "hey",
-        "hi",
-        "hello",
-        "dear",
-        "sir",
-        "madam",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "mate",
-        "pal",
-    ]
-)
+
+_COMMON_CAPS = lx.COMMON_CAPITALS
