@@ -6,8 +6,13 @@ from dataclasses import dataclass, field
 
 import orjson
 
-STATE_VERSION = 3
-_READABLE_VERSIONS = (1, 2, 3)
+from streams.detect.findings import Reason
+
+STATE_VERSION = 4
+"""3: + tier, fast, uncertain, cues. 4: reasons are structured (rule, template, span,
+offsets); 1-3 (still read): reasons are rendered text."""
+_READABLE_VERSIONS = (1, 2, 3, 4)
+_TEXT_REASONS = (1, 2, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +34,8 @@ class CommentRec:
     target_kind: str
     attack: float
     hostility: float
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    """Structured; rendered with `target` when an alert is built."""
     shingles: tuple[int, ...] = ()
     """Sampled hashes of word triples, to recognise later quotes of this comment."""
     outsider: bool = False
@@ -83,7 +89,7 @@ def encode_state(state: ThreadState) -> bytes:
             r.target_kind,
             r.attack,
             r.hostility,
-            list(r.reasons),
+            [_encode_reason(x) for x in r.reasons],
             list(r.shingles),
             int(r.outsider),
             r.peer_heat,
@@ -112,7 +118,8 @@ def decode_state(data: bytes) -> ThreadState:
     obj = orjson.loads(data)
     if not isinstance(obj, list) or not obj or obj[0] not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported thread state encoding: {str(obj)[:40]}")
-    _, thread_id, last_ts, recs, names, gone, alerted = obj
+    version, thread_id, last_ts, recs, names, gone, alerted = obj
+    reason = Reason.text if version in _TEXT_REASONS else _decode_reason
     comments = {
         r[0]: CommentRec(
             r[0],
@@ -126,7 +133,7 @@ def decode_state(data: bytes) -> ThreadState:
             r[8],
             r[9],
             r[10],
-            tuple(r[11]),
+            tuple(reason(x) for x in r[11]),
             tuple(r[12]),
             bool(r[13]),
             r[14],
@@ -143,3 +150,18 @@ def decode_state(data: bytes) -> ThreadState:
         gone=dict.fromkeys(gone),
         alerted={k: (rank, ts) for k, rank, ts in alerted},
     )
+
+
+def _encode_reason(r: Reason) -> list[object]:
+    out: list[object] = [r.rule, r.template, r.span, r.start, r.end]
+    if r.fields or r.tier != "rules":
+        out.append([v for kv in r.fields for v in kv])
+    if r.tier != "rules":
+        out.append(r.tier)
+    return out
+
+
+def _decode_reason(x: list) -> Reason:
+    flat = x[5] if len(x) > 5 else []
+    fields = tuple(zip(flat[::2], flat[1::2], strict=True))
+    return Reason(x[0], x[1], x[2], x[3], x[4], fields, x[6] if len(x) > 6 else "rules")

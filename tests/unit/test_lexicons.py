@@ -46,7 +46,9 @@ def test_the_loader_rejects_bad_files(tmp_path: Path, text: str, message: str) -
 
 def test_kinds_are_checked(tmp_path: Path) -> None:
     kinds = frozenset({"noun", "adj"})
-    assert load_weighted(_file(tmp_path, "a.tsv", "fool\t1\tnoun\n"), kinds).entries[0].kind == "noun"
+    assert (
+        load_weighted(_file(tmp_path, "a.tsv", "fool\t1\tnoun\n"), kinds).entries[0].kind == "noun"
+    )
     with pytest.raises(LexiconError, match="kind"):
         load_weighted(_file(tmp_path, "b.tsv", "fool\t1\tverb\n"), kinds)
 

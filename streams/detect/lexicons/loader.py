@@ -92,8 +92,13 @@ def _phrase(path: Path, n: int, text: str) -> str:
     return text
 
 
-def _check_unique(path: Path, seen: dict[str, tuple[int, str, float | None]], phrase: str,
-                  n: int, weight: float | None) -> None:
+def _check_unique(
+    path: Path,
+    seen: dict[str, tuple[int, str, float | None]],
+    phrase: str,
+    n: int,
+    weight: float | None,
+) -> None:
     for form in dict.fromkeys((key(phrase), compact(phrase))):
         if form in seen:
             line, other, w = seen[form]
@@ -111,7 +116,9 @@ def load_weighted(path: Path, kinds: frozenset[str] = frozenset()) -> Lexicon:
     for n, raw in _lines(path):
         cols = raw.split("\t")
         if len(cols) != (3 if kinds else 2):
-            raise LexiconError(f"{path.name}:{n}: expected {3 if kinds else 2} tab-separated columns")
+            raise LexiconError(
+                f"{path.name}:{n}: expected {3 if kinds else 2} tab-separated columns"
+            )
         phrase = _phrase(path, n, cols[0])
         try:
             weight = float(cols[1])

@@ -1,0 +1,39 @@
+"""Insult nouns known by their shape: shitbag, birdbrain, nitwit, scaremonger, dickwad..."""
+
+from __future__ import annotations
+
+import re
+
+from streams.detect import lexicons as lx
+from streams.detect.context import Comment, Sentence
+from streams.detect.findings import Finding
+from streams.detect.rules.base import Cues
+from streams.detect.rules.insults import is_insult_word, judge
+from streams.detect.weights import weight
+
+SHAPED_STRENGTH = weight("insult.shaped").of()
+_SHAPE = re.compile(
+    r"\b[a-z]+(?:" + "|".join(sorted(lx.INSULT_SUFFIXES, key=len, reverse=True)) + r")\b"
+)
+_MIN_LENGTH = 6
+
+
+def _shaped(word: str) -> bool:
+    return len(word) >= _MIN_LENGTH and word not in lx.NOT_INSULT_SUFFIXED
+
+
+def _any_shaped(c: Comment) -> bool:
+    return any(_shaped(m.group(0)) for m in _SHAPE.finditer(c.low))
+
+
+class ShapedInsults:
+    name = "insults"
+    cues = Cues(check=_any_shaped)
+
+    def apply(self, sentence: Sentence) -> list[Finding]:
+        out: list[Finding] = []
+        for m in _SHAPE.finditer(sentence.text):
+            word = m.group(0)
+            if _shaped(word) and not is_insult_word(word):
+                judge(sentence, m, out, SHAPED_STRENGTH)
+        return out
