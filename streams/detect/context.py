@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 
 from streams.detect.negation import first_disclaimer_end
 from streams.detect.offsets import IDENTITY, Chain
 from streams.detect.tokens import TOKEN, split, tokens
 
+MAX_FINDINGS = 100
+"""Findings per comment: rules stop looking once a comment has this many (its scores are
+saturated long before); the reasons say so."""
 LEFT_WINDOW = 32
 """Tokens before a cue a rule may look at (the rest is summarised: counts, 'you' seen)."""
 _LONG_TOKEN = 100
@@ -45,6 +49,14 @@ class Comment:
     """The comment is pleased for someone: mild vocative insults are banter."""
     memo: dict[str, object] = field(default_factory=dict)
     """Per-comment values rules compute once (e.g. which frames' gates are open)."""
+    found: int = 0
+    """Findings so far."""
+    limit: int = MAX_FINDINGS
+
+    @property
+    def room(self) -> int:
+        """How many more findings the comment may have."""
+        return max(0, self.limit - self.found)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Offsets in `low` -> offsets in the comment text."""
@@ -150,6 +162,10 @@ class Sentence:
             self._tokenise()
         n = min(n, len(self._you) - 1)
         return n > 0 and self._you[n] > 0
+
+    def matches(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """The pattern's matches in the sentence, as many as the comment has room for."""
+        return islice(pattern.finditer(self.text), self.comment.room)
 
     def right(self, pos: int, chars: int, n: int) -> list[str]:
         """The first n tokens of the `chars` characters from pos."""

@@ -88,6 +88,20 @@ def sub(
     return edit.done()
 
 
+def replace(text: str, spans: list[tuple[int, int]], repl: str) -> tuple[str, OffsetMap | None]:
+    """`text` with each of the (sorted, disjoint) spans replaced by `repl`, with its map."""
+    if not spans:
+        return text, None
+    edit = Edit(text)
+    last = 0
+    for a, b in spans:
+        edit.copy(last, a)
+        edit.replace(a, b, repl)
+        last = b
+    edit.copy(last, len(text))
+    return edit.done()
+
+
 class Chain:
     """Maps applied one after another: offsets in the last text -> offsets in the first."""
 

@@ -64,7 +64,7 @@ class Prefilter:
     def __init__(self, rules: Iterable[Rule]) -> None:
         index: dict[str, list[frozenset[str]]] = {}
         symbols: list[str] = []
-        checks: list[Callable[[Comment], bool]] = []
+        checks: list[Callable[[Comment, str], bool]] = []
         for rule in rules:
             for phrase in rule.cues.phrases:
                 for spelling in spellings(phrase):
@@ -79,7 +79,7 @@ class Prefilter:
         self._index = index
         self._keys = frozenset(index)
         self._symbols = tuple(dict.fromkeys(symbols))
-        self._checks = tuple(checks)
+        self._checks: tuple[Callable[[Comment, str], bool], ...] = tuple(checks)
 
     def words(self, low: str) -> bool:
         """Does the text have the words (or symbols) of some phrase cue?"""
@@ -90,6 +90,7 @@ class Prefilter:
                     return True
         return any(sym in low for sym in self._symbols)
 
-    def passes(self, c: Comment) -> bool:
-        """May some rule fire on this comment?"""
-        return self.words(c.low) or any(check(c) for check in self._checks)
+    def passes(self, c: Comment, text: str | None = None) -> bool:
+        """May some rule fire in this comment (or in `text`, one of its sentences)?"""
+        text = c.low if text is None else text
+        return self.words(text) or any(check(c, text) for check in self._checks)

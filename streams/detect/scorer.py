@@ -16,7 +16,7 @@ from typing import Protocol
 
 from streams.detect import lexicons as lx
 from streams.detect.combine import MAX_REASONS, combine
-from streams.detect.context import Comment, Sentence
+from streams.detect.context import MAX_FINDINGS, Comment, Sentence
 from streams.detect.findings import TARGET, Finding, Reason, TargetKind
 from streams.detect.offsets import lower
 from streams.detect.prefilter import Prefilter
@@ -137,15 +137,19 @@ class RuleScorer:
         findings: list[Finding] = []
         prev = 0
         for sep in _SENT_SPLIT.finditer(low):
-            _sentence(low[prev : sep.start()], prev, c, findings)
+            self._sentence(low[prev : sep.start()], prev, c, findings)
             prev = sep.end()
-        _sentence(low[prev:], prev, c, findings)
+            if not c.room:
+                break
+        else:
+            self._sentence(low[prev:], prev, c, findings)
+        capped = not c.room
         findings.extend(STYLE.apply(c, findings))
         parts = combine(findings, named, second, low)
         elsewhere = parts.elsewhere
         if prepared.quoted and "quoted" not in elsewhere and _quoted_cues(prepared):
             elsewhere = (*elsewhere, "quoted")
-        reasons = _with_budget(parts.reasons, prepared)
+        reasons = _with_budget(parts.reasons, prepared, capped)
         if not findings and not reasons and not elsewhere:
             return _ZERO_OUTSIDER if own_outsider else ZERO
         return Score(
@@ -160,13 +164,16 @@ class RuleScorer:
             parts.spans,
         )
 
-
-def _sentence(text: str, offset: int, c: Comment, out: list[Finding]) -> None:
-    if not text.strip():
-        return
-    s = Sentence(text, offset, c)
-    for rule in RULES:
-        out.extend(rule.apply(s))
+    def _sentence(self, text: str, offset: int, c: Comment, out: list[Finding]) -> None:
+        if not text.strip() or (self.prefilter and not _PREFILTER.passes(c, text)):
+            return
+        s = Sentence(text, offset, c)
+        for rule in RULES:
+            found = rule.apply(s)
+            out.extend(found)
+            c.found += len(found)
+            if not c.room:
+                return
 
 
 def _plain(prepared: Prepared, outsider: bool) -> Score:
@@ -186,15 +193,24 @@ def _quoted_cues(prepared: Prepared) -> bool:
     return _PREFILTER.words(low)
 
 
-def _with_budget(reasons: list[Reason], prepared: Prepared) -> list[Reason]:
-    if not prepared.truncated:
+def _with_budget(reasons: list[Reason], prepared: Prepared, capped: bool = False) -> list[Reason]:
+    """The reasons, saying so when the length budget cut the comment or the rules stopped
+    looking after MAX_FINDINGS findings."""
+    notes = []
+    if prepared.truncated:
+        fields = (("scored", f"{prepared.scored:,}"), ("length", f"{prepared.length:,}"))
+        notes.append(
+            Reason("budget", "scored only the first {scored} of {length} characters", fields=fields)
+        )
+    if capped:
+        notes.append(
+            Reason(
+                "budget", "stopped looking after {n} findings", fields=(("n", str(MAX_FINDINGS)),)
+            )
+        )
+    if not notes:
         return reasons
-    note = Reason(
-        "budget",
-        "scored only the first {scored} of {length} characters",
-        fields=(("scored", f"{prepared.scored:,}"), ("length", f"{prepared.length:,}")),
-    )
-    return [*reasons[: MAX_REASONS - 1], note]
+    return [*reasons[: MAX_REASONS - len(notes)], *notes]
 
 
 def _outsider_context(own: str, words: set[str], participants: Mapping[str, str]) -> bool:

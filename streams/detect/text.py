@@ -8,21 +8,25 @@ from __future__ import annotations
 import functools
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from streams.detect import offsets
+from streams.detect.delimited import Alt, Delimited
 from streams.detect.offsets import IDENTITY, Chain, Edit, OffsetMap
 
 _QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)")
 # "Dave C 03/01/2020 at 4:00 pm", "Dave C on 3 January 2020 at 16:00", "Dave C said:", "Dave wrote:"
+# (possessive runs of spaces: each run belongs to one place, so a line of tabs costs no more
+# than a line of letters)
 _HEADER = re.compile(
-    r"^\s*(?P<name>[^\n]{1,40}?)\s*(?:"
-    r"(?:on\s+)?(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}"
-    r"|(?:\d{1,2}\s+)?[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
-    r"|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})"
-    r"(?:\s*(?:at|@|,)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?)?"
-    r"(?:\s*(?:said|says|wrote|writes))?\s*:?"
-    r"|(?:said|says|wrote|writes)\s*:)\s*$",
+    r"^\s*+(?P<name>[^\n]{1,40}?)\s*+(?:"
+    r"(?:on\s++)?(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}"
+    r"|(?:\d{1,2}\s++)?[A-Z][a-z]{2,8}\.?\s++\d{1,2}(?:st|nd|rd|th)?,?\s++\d{4}"
+    r"|\d{1,2}\s++[A-Z][a-z]{2,8}\s++\d{4})"
+    r"(?:\s*+(?:(?:at|@|,)\s*+)?\d{1,2}[:.]\d{2}\s*+(?:[ap]\.?m\.?)?)?"
+    r"(?:\s*+(?:said|says|wrote|writes))?\s*+:?"
+    r"|(?:said|says|wrote|writes)\s*+:)\s*+$",
     re.IGNORECASE,
 )
 _HEADER_HINT = re.compile(r"\d|:\s*$")
@@ -31,10 +35,48 @@ _ON_HEADER = re.compile(
     r"^\s*on\s+[^\n]{4,60}?,\s*(?P<name>[^,\n]{1,40}?)\s+(?:said|wrote|writes|says)\s*:?\s*$",
     re.IGNORECASE,
 )
-_TAG = re.compile(r"<[^>\n]{1,200}>")
-_QUOTED_SPAN = re.compile(
-    r"“[^”\n]{1,600}”|„[^“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|«[^»\n]{1,600}»|‘[^’\n]{2,600}’(?!\w)|(?<![\w'])'[^'\n]{2,200}'(?![\w'])"
+_W = re.compile(r"\w")
+
+
+def _not_word(text: str, i: int) -> bool:
+    return i >= len(text) or _W.match(text, i) is None
+
+
+def _not_word_or_apostrophe(text: str, i: int) -> bool:
+    return i >= len(text) or (text[i] != "'" and _W.match(text, i) is None)
+
+
+def _alt(
+    opener: str,
+    stops: str,
+    closers: str,
+    lo: int,
+    hi: int,
+    after: Callable[[str, int], bool] | None = None,
+    run: str | None = None,
+) -> Alt:
+    return Alt(
+        re.compile(opener),
+        re.compile(stops),
+        closers,
+        lo,
+        hi,
+        after,
+        re.compile(run) if run else None,
+    )
+
+
+# “…” „…“ "…" «…» ‘…’ '…' (at most 600 characters, 200 for '…', on one line)
+QUOTED_SPANS = Delimited(
+    _alt("“", "[”\n]", "”", 1, 600),
+    _alt("„", "[“”\n]", "“”", 1, 600),
+    _alt('"', '["\n]', '"', 1, 600, run='"+'),
+    _alt("«", "[»\n]", "»", 1, 600),
+    _alt("‘", "[’\n]", "’", 2, 600, _not_word),
+    _alt(r"(?<![\w'])'", "['\n]", "'", 2, 200, _not_word_or_apostrophe),
 )
+# <…> on one line, at most 200 characters inside
+TAGS = Delimited(_alt("<", "[>\n]", ">", 1, 200))
 _MENTION = re.compile(r"@([A-Za-z0-9_.\-]{2,40})")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'’\-]*")
 _NORM = re.compile(r"[^a-z0-9]+")
@@ -118,10 +160,11 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
     if "<" in text or "&" in text:
         text, chain = _from_html(text, quoted)
     spans = _line_spans(text)
+    n = len(spans)
+    blank = _next_blank(text, spans)
     # kept lines (or a quote marker for a quote line / a copied header and its paragraph)
     kept: list[tuple[int, int, str | None]] = []
     i = 0
-    n = len(spans)
     while i < n:
         a, b = spans[i]
         line = text[a:b]
@@ -138,16 +181,11 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
         if m and i + 1 < n:
             headers.append(m.group("name").strip(" -–—:,"))
             # the copied comment runs to the next blank line (or one line if none follows)
-            j = i + 1
-            block: list[str] = []
-            while j < n and text[spans[j][0] : spans[j][1]].strip():
-                block.append(text[spans[j][0] : spans[j][1]])
-                j += 1
-            if j >= n and len(block) > 1:
+            j = blank[i + 1]
+            if j >= n and j - (i + 1) > 1:
                 # no blank line after the quote: only the first line is the copy
-                block = block[:1]
                 j = i + 2
-            quoted.append(" ".join(block))
+            quoted.append(" ".join(text[spans[k][0] : spans[k][1]] for k in range(i + 1, j)))
             kept.append((a, spans[j - 1][1], QUOTE_MARK))
             i = j
             continue
@@ -156,10 +194,10 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
     own, lines_map = _join(text, kept)
     chain = chain.then(lines_map)
     if '"' in own or "“" in own or "‘" in own or "«" in own or "„" in own or "'" in own:
-        spans_q = [m.group(0)[1:-1] for m in _QUOTED_SPAN.finditer(own)]
+        spans_q = list(QUOTED_SPANS.finditer(own))
         if spans_q:
-            quoted.extend(spans_q)
-            own, m_q = offsets.sub(_QUOTED_SPAN, QUOTE_MARK, own)
+            quoted.extend(own[a + 1 : b - 1] for a, b in spans_q)
+            own, m_q = offsets.replace(own, spans_q, QUOTE_MARK)
             chain = chain.then(m_q)
     mentions = tuple(norm_name(m) for m in _MENTION.findall(own)) if "@" in own else ()
     return Prepared(
@@ -171,6 +209,16 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
         length=length,
         scored=scored,
     )
+
+
+def _next_blank(text: str, spans: list[tuple[int, int]]) -> list[int]:
+    """For each line, the index of the first blank line at or after it (len(spans) if none)."""
+    n = len(spans)
+    out = [n] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        a, b = spans[k]
+        out[k] = k if not text[a:b].strip() else out[k + 1]
+    return out
 
 
 def _join(text: str, kept: list[tuple[int, int, str | None]]) -> tuple[str, OffsetMap | None]:
@@ -214,7 +262,7 @@ def _blockquotes(text: str, quoted: list[str]) -> tuple[str, OffsetMap | None]:
             break  # no closing after this opening, nor after any later one
         if edit is None:
             edit = Edit(text)
-        quoted.append(_TAG.sub(" ", text[g + 1 : c]).strip())
+        quoted.append(TAGS.sub(" ", text[g + 1 : c])[0].strip())
         edit.copy(last, p)
         edit.replace(p, c + 13, QUOTE_MARK)
         pos = last = c + 13
@@ -232,7 +280,7 @@ def _from_html(text: str, quoted: list[str]) -> tuple[str, Chain]:
         chain = chain.then(m)
         text, m = offsets.sub(_BR, "\n", text)
         chain = chain.then(m)
-        text, m = offsets.sub(_TAG, "", text)
+        text, m = offsets.replace(text, list(TAGS.finditer(text)), "")
         chain = chain.then(m)
     if "&" in text:
         text, m = offsets.sub(_CHARREF, lambda m: html.unescape(m.group(0)), text)
@@ -240,7 +288,7 @@ def _from_html(text: str, quoted: list[str]) -> tuple[str, Chain]:
     return text, chain
 
 
-_FIRST_WORD = re.compile(r"[\s¶@]*([A-Za-z0-9_]+)")
+_FIRST_WORD = re.compile(r"(?<![\s¶@])[\s¶@]*+([A-Za-z0-9_]+)")
 _POSSESSIVE = re.compile(r"['’]s$")
 _INTERJECTIONS = frozenset(
     "sorry thanks thank cheers hi hello hey oh ah well ok okay look listen yes no nope yeah yep "
@@ -298,9 +346,14 @@ def named_participants(
     """Participants named in the own words (capitalised, or a lower-case full name), in order
     of mention, leaving out names used to address someone ('…, Maggie.', 'Maria, don't…')."""
     found: list[str] = []
+    if not lookup:
+        return found
     matches = list(_WORD.finditer(own))
     toks = [m.group(0) for m in matches]
+    prefixes = _prefixes(frozenset(lookup))
     for idx, tok in enumerate(toks):
+        if norm_name(tok) not in prefixes and not _POSSESSIVE.search(tok):
+            continue  # no name starts with this word (one set lookup per word)
         lower = not tok[:1].isupper() and not tok[:1].isdigit()
         for k in (2, 1):
             if lower and k == 1:
@@ -315,6 +368,13 @@ def named_participants(
                         found.append(aid)
                     break
     return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _prefixes(keys: frozenset[str]) -> frozenset[str]:
+    """Every prefix of every name key: a word whose normalised form is not one cannot start
+    a name (a two-word name's key starts with its first word's)."""
+    return frozenset(k[:j] for k in keys for j in range(1, len(k) + 1))
 
 
 def _vocative(own: str, start: int, end: int) -> bool:

@@ -21,7 +21,8 @@ class Cues:
 
     phrases: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()
-    check: Callable[[Comment], bool] | None = None
+    check: Callable[[Comment, str], bool] | None = None
+    """(comment, text) -> may the rule fire in `text` (the comment's or one sentence's)?"""
 
 
 class Rule(Protocol):

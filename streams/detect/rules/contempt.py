@@ -28,7 +28,7 @@ class Contempt:
 
     def apply(self, s: Sentence) -> list[Finding]:
         out: list[Finding] = []
-        for m in _RE.finditer(s.text):
+        for m in s.matches(_RE):
             w = lx.CONTEMPT.weight(m.group("w"))
             if w is None:
                 continue

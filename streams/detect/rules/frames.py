@@ -263,7 +263,7 @@ _FRAME_SPECS: tuple[tuple[str, float, str, str], ...] = (
         "dismissive command",
     ),
     (
-        r"\b(?:ok|okay|alright|sure|yes|right)\s*,?\s+(?:grandad|granddad|grandpa|grandma|"
+        r"\b(?:ok|okay|alright|sure|yes|right)(?:\s*+,)?\s++(?:grandad|granddad|grandpa|grandma|"
         r"granny|boomer|gramps|nan|sweetie|sweetheart|snowflake|kid|kiddo|junior)\b",
         0.6,
         "second",
@@ -398,8 +398,8 @@ def _open(c: Comment) -> tuple[int, ...]:
     return frames  # type: ignore[return-value]
 
 
-def _any(c: Comment) -> bool:
-    return any_frame(c.low, _open(c))
+def _any(c: Comment, text: str) -> bool:
+    return any_frame(text, _open(c))
 
 
 class Frames:

@@ -40,7 +40,7 @@ class Imperatives:
 
     def apply(self, s: Sentence) -> list[Finding]:
         out: list[Finding] = []
-        for m in self._re.finditer(s.text):
+        for m in s.matches(self._re):
             phrase = key(m.group(0))
             w = lx.IMPERATIVES.weight(m.group(0))
             h = hit(s, NAME, m, W_DEFAULT if w is None else w)

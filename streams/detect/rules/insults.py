@@ -54,7 +54,9 @@ _NOT_ADVERB = frozenset(
     "only family reply july italy fly ally belly holy early daily weekly likely friendly lonely "
     "elderly costly jolly rally tally apply supply rely lovely ugly".split()
 )
-_YOU_ARE_END = re.compile(r"(?:\s+[a-z\-]+){0,2}\s+you(?:'re|\s+are|\s+were)\s*(?:[.!?,;]|$)")
+_YOU_ARE_END = re.compile(
+    r"(?<!\s)(?:\s++[a-z\-]++){0,2}\s++you(?:'re|\s++are|\s++were)\s*+(?:[.!?,;]|$)"
+)
 _INVERTING = ("is", "was", "are", "were")
 
 
@@ -223,6 +225,6 @@ class Insults:
 
     def apply(self, sentence: Sentence) -> list[Finding]:
         out: list[Finding] = []
-        for m in self._re.finditer(sentence.text):
+        for m in sentence.matches(self._re):
             judge(sentence, m, out)
         return out

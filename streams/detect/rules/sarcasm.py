@@ -26,7 +26,7 @@ class Sarcasm:
 
     def apply(self, s: Sentence) -> list[Finding]:
         out: list[Finding] = []
-        for m in self._re.finditer(s.text):
+        for m in s.matches(self._re):
             w = lx.SARCASM.weight(m.group(0))
             h = hit(s, NAME, m, W_DEFAULT if w is None else w, m.group(0).strip())
             out.append(h.heat(W_HEAT, "sarcasm/insinuation '{span}'"))

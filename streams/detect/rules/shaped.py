@@ -22,8 +22,8 @@ def _shaped(word: str) -> bool:
     return len(word) >= _MIN_LENGTH and word not in lx.NOT_INSULT_SUFFIXED
 
 
-def _any_shaped(c: Comment) -> bool:
-    return any(_shaped(m.group(0)) for m in _SHAPE.finditer(c.low))
+def _any_shaped(c: Comment, text: str) -> bool:
+    return any(_shaped(m.group(0)) for m in _SHAPE.finditer(text))
 
 
 class ShapedInsults:
@@ -32,7 +32,7 @@ class ShapedInsults:
 
     def apply(self, sentence: Sentence) -> list[Finding]:
         out: list[Finding] = []
-        for m in _SHAPE.finditer(sentence.text):
+        for m in sentence.matches(_SHAPE):
             word = m.group(0)
             if _shaped(word) and not is_insult_word(word):
                 judge(sentence, m, out, SHAPED_STRENGTH)

@@ -24,7 +24,7 @@ class ThirdPerson:
 
     def apply(self, s: Sentence) -> list[Finding]:
         out: list[Finding] = []
-        for m in self._re.finditer(s.text):
+        for m in s.matches(self._re):
             phrase = m.group(0)
             w = lx.THIRD_PERSON.weight(phrase)
             if w is None or negated(s.left(m.start(), 3).tokens, cue=key(phrase)):
