@@ -34,6 +34,9 @@ class Comment:
 
     low: str
     words: set[str]
+    """Its words (tokens.comment_words)."""
+    runs: set[str]
+    """Its alphanumeric runs (tokens.comment_words), for the prefilter."""
     participants: Mapping[str, str]
     origin: Chain
     """Offsets in `low` -> offsets in the comment text."""

@@ -33,13 +33,23 @@ class Alt:
 
 
 class Delimited:
-    """The matches of `alt_1|alt_2|...` (alternatives that open on different characters)."""
+    """The matches of `pattern` = `alt_1|alt_2|...` (alternatives that open on different
+    characters). Texts up to `short` characters are searched with the pattern itself (it is
+    cheap there and faster to start), longer ones by the linear scan."""
 
-    def __init__(self, *alts: Alt) -> None:
+    def __init__(self, pattern: re.Pattern[str], *alts: Alt, short: int = 600) -> None:
+        self.pattern = pattern
         self.alts = alts
+        self.short = short
 
-    def finditer(self, text: str) -> Iterator[tuple[int, int]]:
+    def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each match, left to right."""
+        if len(text) <= self.short:
+            return [m.span() for m in self.pattern.finditer(text)]
+        return list(self.scan(text))
+
+    def scan(self, text: str) -> Iterator[tuple[int, int]]:
+        """The linear scan (the same matches as the pattern)."""
         n = len(text)
         nxt: list[int | None] = [self._open(a, text, 0) for a in self.alts]
         while True:
@@ -80,7 +90,7 @@ class Delimited:
 
     def sub(self, repl: str, text: str) -> tuple[str, list[tuple[int, int]]]:
         """(text with each match replaced by `repl`, the spans replaced)."""
-        spans = list(self.finditer(text))
+        spans = self.spans(text)
         if not spans:
             return text, spans
         out: list[str] = []

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 TargetKind = Literal["second", "third", "named", "none", "bare"]
 """Whom an attack is aimed at: the person addressed, someone talked about in the third person,
@@ -26,14 +25,14 @@ TARGET = "{target}"
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """Why a tier scored a comment as it did.
 
     `template` is written by the rule, e.g. "insult '{span}' addressed to {target}"; `{span}`
     is the text the rule fired on, `{target}` the participant it is aimed at (filled when the
     alert is built), other `{name}`s come from `fields`. `start`/`end` are offsets into the
-    comment text (None for reasons about the whole comment).
+    comment text (None for reasons about the whole comment). (A named tuple: cheap to make
+    and to decode from a stored state.)
     """
 
     rule: str
@@ -69,8 +68,7 @@ def render(reasons: Iterable[Reason | str], target: str | None) -> list[str]:
     return [r if isinstance(r, str) else r.render(target) for r in reasons]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One rule firing on one span: an attack on someone, or heat."""
 
     rule: str

@@ -12,11 +12,11 @@ of the symbol cues is in it, or when a rule's own check says so.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 
 from streams.detect.context import Comment
 from streams.detect.rules.base import Rule
-from streams.detect.tokens import alnum_runs
+from streams.detect.tokens import alnum_runs, comment_words
 
 # Common words: never chosen as the key of a phrase when a rarer word is there.
 _STOP = frozenset(
@@ -51,46 +51,58 @@ def _keyword(req: frozenset[str]) -> str:
     return max(sorted(rare), key=len)
 
 
-def text_runs(low: str) -> set[str]:
-    """A comment's alphanumeric runs, and each ending in -s/-es also without it."""
-    runs = alnum_runs(low)
-    runs.update(
-        [r[:-1] for r in runs if r.endswith("s")] + [r[:-2] for r in runs if r.endswith("es")]
-    )
-    return runs
-
-
 class Prefilter:
-    def __init__(self, rules: Iterable[Rule]) -> None:
-        index: dict[str, list[frozenset[str]]] = {}
-        symbols: list[str] = []
-        checks: list[Callable[[Comment, str], bool]] = []
-        for rule in rules:
+    """Which rules may fire in a comment (or a sentence), from the rules' own cues."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = tuple(rules)
+        index: dict[str, dict[tuple[frozenset[str], int], None]] = {}
+        symbols: dict[tuple[str, int], None] = {}
+        checks: list[tuple[Callable[[Comment, str], bool], int]] = []
+        for i, rule in enumerate(self.rules):
             for phrase in rule.cues.phrases:
                 for spelling in spellings(phrase):
                     req = frozenset(alnum_runs(spelling))
                     if req:
-                        index.setdefault(_keyword(req), []).append(req)
+                        index.setdefault(_keyword(req), {})[req, i] = None
                     else:
-                        symbols.append(phrase)
-            symbols.extend(rule.cues.symbols)
+                        symbols[phrase, i] = None
+            for sym in rule.cues.symbols:
+                symbols[sym, i] = None
             if rule.cues.check is not None:
-                checks.append(rule.cues.check)
-        self._index = index
+                checks.append((rule.cues.check, i))
+        self._index = {kw: tuple(reqs) for kw, reqs in index.items()}
         self._keys = frozenset(index)
-        self._symbols = tuple(dict.fromkeys(symbols))
-        self._checks: tuple[Callable[[Comment, str], bool], ...] = tuple(checks)
+        self._symbols = tuple(symbols)
+        self._checks = tuple(checks)
+        self._chosen: dict[int, tuple[Rule, ...]] = {}
 
-    def words(self, low: str) -> bool:
-        """Does the text have the words (or symbols) of some phrase cue?"""
-        runs = text_runs(low)
+    def _words(self, low: str, runs: set[str], active: int) -> int:
         for kw in runs & self._keys:
-            for req in self._index[kw]:
-                if req <= runs:
-                    return True
-        return any(sym in low for sym in self._symbols)
+            for req, i in self._index[kw]:
+                if not active >> i & 1 and req <= runs:
+                    active |= 1 << i
+        for sym, i in self._symbols:
+            if not active >> i & 1 and sym in low:
+                active |= 1 << i
+        return active
 
-    def passes(self, c: Comment, text: str | None = None) -> bool:
-        """May some rule fire in this comment (or in `text`, one of its sentences)?"""
-        text = c.low if text is None else text
-        return self.words(text) or any(check(c, text) for check in self._checks)
+    def words(self, low: str, runs: set[str] | None = None) -> bool:
+        """Does the text have the words (or symbols) of some rule's phrase cue? `runs`: its
+        alphanumeric runs, with -s/-es also stripped (tokens.comment_words)."""
+        return bool(self._words(low, comment_words(low)[1] if runs is None else runs, 0))
+
+    def rules_for(self, c: Comment, text: str | None = None) -> tuple[Rule, ...]:
+        """The rules (in order) whose cues are in the comment (or in `text`, one of its
+        sentences); only these can fire there."""
+        low = c.low if text is None else text
+        runs = c.runs if text is None else comment_words(text)[1]
+        active = self._words(low, runs, 0)
+        for check, i in self._checks:
+            if not active >> i & 1 and check(c, low):
+                active |= 1 << i
+        chosen = self._chosen.get(active)
+        if chosen is None:
+            chosen = tuple(r for i, r in enumerate(self.rules) if active >> i & 1)
+            self._chosen[active] = chosen
+        return chosen

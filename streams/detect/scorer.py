@@ -20,7 +20,7 @@ from streams.detect.context import MAX_FINDINGS, Comment, Sentence
 from streams.detect.findings import TARGET, Finding, Reason, TargetKind
 from streams.detect.offsets import lower
 from streams.detect.prefilter import Prefilter
-from streams.detect.rules import RULES, STYLE
+from streams.detect.rules import RULES, STYLE, Rule
 from streams.detect.spelling import normalise
 from streams.detect.text import Prepared, leading_name, named_participants, prepare
 from streams.detect.tokens import comment_words
@@ -75,6 +75,7 @@ _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|u|ya)\b")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|;\s*|(?<!\s)\s+[–—]\s+|:\s+")
 _PROPER = re.compile(r"(?<=[a-z,;]\s)([A-Z][a-z]{2,})")
 _PREFILTER = Prefilter(RULES)
+_FEW_SENTENCES = 8
 
 
 class Scorer(Protocol):
@@ -115,10 +116,11 @@ class RuleScorer:
         low, m = lower(own)
         low = low.replace("’", "'").replace("‘", "'")
         low, origin = normalise(low, prepared.origin.then(m))
-        words = comment_words(low)
+        words, runs = comment_words(low)
         own_outsider = _outsider_context(own, words, participants)
-        c = Comment(low, words, participants, origin, own=own, own_origin=prepared.origin)
-        if self.prefilter and not _PREFILTER.passes(c):
+        c = Comment(low, words, runs, participants, origin, own=own, own_origin=prepared.origin)
+        rules = _PREFILTER.rules_for(c) if self.prefilter else RULES
+        if not rules:
             return _plain(prepared, own_outsider)
         c.friendly = not lx.FRIENDLY_CUES.isdisjoint(words) or any(
             e in low for e in lx.FRIENDLY_EMOJI
@@ -135,14 +137,14 @@ class RuleScorer:
         c.outsider_context = (own_outsider or (context_outsider and not second)) and not named
         c.third_outsider = (not lx.OUTSIDERS.isdisjoint(words) or context_outsider) and not named
         findings: list[Finding] = []
-        prev = 0
-        for sep in _SENT_SPLIT.finditer(low):
-            self._sentence(low[prev : sep.start()], prev, c, findings)
+        prev = n = 0
+        for n, sep in enumerate(_SENT_SPLIT.finditer(low), 1):
+            self._sentence(low[prev : sep.start()], prev, c, rules, findings, n > _FEW_SENTENCES)
             prev = sep.end()
             if not c.room:
                 break
         else:
-            self._sentence(low[prev:], prev, c, findings)
+            self._sentence(low[prev:], prev, c, rules, findings, n >= _FEW_SENTENCES)
         capped = not c.room
         findings.extend(STYLE.apply(c, findings))
         parts = combine(findings, named, second, low)
@@ -164,11 +166,23 @@ class RuleScorer:
             parts.spans,
         )
 
-    def _sentence(self, text: str, offset: int, c: Comment, out: list[Finding]) -> None:
-        if not text.strip() or (self.prefilter and not _PREFILTER.passes(c, text)):
+    def _sentence(
+        self,
+        text: str,
+        offset: int,
+        c: Comment,
+        rules: tuple[Rule, ...],
+        out: list[Finding],
+        check: bool,
+    ) -> None:
+        """Apply the rules to one sentence (after the first few sentences, only those whose
+        cues are in it: a long comment of civil sentences costs little)."""
+        if not text.strip():
             return
+        if check and self.prefilter:
+            rules = _PREFILTER.rules_for(c, text)
         s = Sentence(text, offset, c)
-        for rule in RULES:
+        for rule in rules:
             found = rule.apply(s)
             out.extend(found)
             c.found += len(found)

@@ -89,7 +89,7 @@ def encode_state(state: ThreadState) -> bytes:
             r.target_kind,
             r.attack,
             r.hostility,
-            [_encode_reason(x) for x in r.reasons],
+            list(map(_encode_reason, r.reasons)) if r.reasons else [],
             list(r.shingles),
             int(r.outsider),
             r.peer_heat,
@@ -133,7 +133,7 @@ def decode_state(data: bytes) -> ThreadState:
             r[8],
             r[9],
             r[10],
-            tuple(reason(x) for x in r[11]),
+            tuple(map(reason, r[11])) if r[11] else (),
             tuple(r[12]),
             bool(r[13]),
             r[14],
@@ -162,6 +162,8 @@ def _encode_reason(r: Reason) -> list[object]:
 
 
 def _decode_reason(x: list) -> Reason:
-    flat = x[5] if len(x) > 5 else []
+    if len(x) == 5:
+        return Reason(x[0], x[1], x[2], x[3], x[4])
+    flat = x[5]
     fields = tuple(zip(flat[::2], flat[1::2], strict=True))
     return Reason(x[0], x[1], x[2], x[3], x[4], fields, x[6] if len(x) > 6 else "rules")

@@ -68,6 +68,10 @@ def _alt(
 
 # “…” „…“ "…" «…» ‘…’ '…' (at most 600 characters, 200 for '…', on one line)
 QUOTED_SPANS = Delimited(
+    re.compile(
+        r"“[^”\n]{1,600}”|„[^“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|«[^»\n]{1,600}»"
+        r"|‘[^’\n]{2,600}’(?!\w)|(?<![\w'])'[^'\n]{2,200}'(?![\w'])"
+    ),
     _alt("“", "[”\n]", "”", 1, 600),
     _alt("„", "[“”\n]", "“”", 1, 600),
     _alt('"', '["\n]', '"', 1, 600, run='"+'),
@@ -76,7 +80,7 @@ QUOTED_SPANS = Delimited(
     _alt(r"(?<![\w'])'", "['\n]", "'", 2, 200, _not_word_or_apostrophe),
 )
 # <…> on one line, at most 200 characters inside
-TAGS = Delimited(_alt("<", "[>\n]", ">", 1, 200))
+TAGS = Delimited(re.compile(r"<[^>\n]{1,200}>"), _alt("<", "[>\n]", ">", 1, 200), short=1000)
 _MENTION = re.compile(r"@([A-Za-z0-9_.\-]{2,40})")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'’\-]*")
 _NORM = re.compile(r"[^a-z0-9]+")
@@ -137,6 +141,9 @@ _LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
     """[start, end) of each line, as str.splitlines() cuts them."""
+    lines = text.splitlines()
+    if len(lines) <= 1 and (not lines or len(lines[0]) == len(text)):
+        return [(0, len(text))] if text else []
     spans = []
     start = 0
     for m in _LINE_BREAK.finditer(text):
@@ -161,7 +168,7 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
         text, chain = _from_html(text, quoted)
     spans = _line_spans(text)
     n = len(spans)
-    blank = _next_blank(text, spans)
+    blank: list[int] | None = None  # the next blank line, from each line (when needed)
     # kept lines (or a quote marker for a quote line / a copied header and its paragraph)
     kept: list[tuple[int, int, str | None]] = []
     i = 0
@@ -181,6 +188,8 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
         if m and i + 1 < n:
             headers.append(m.group("name").strip(" -–—:,"))
             # the copied comment runs to the next blank line (or one line if none follows)
+            if blank is None:
+                blank = _next_blank(text, spans)
             j = blank[i + 1]
             if j >= n and j - (i + 1) > 1:
                 # no blank line after the quote: only the first line is the copy
@@ -194,7 +203,7 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
     own, lines_map = _join(text, kept)
     chain = chain.then(lines_map)
     if '"' in own or "“" in own or "‘" in own or "«" in own or "„" in own or "'" in own:
-        spans_q = list(QUOTED_SPANS.finditer(own))
+        spans_q = QUOTED_SPANS.spans(own)
         if spans_q:
             quoted.extend(own[a + 1 : b - 1] for a, b in spans_q)
             own, m_q = offsets.replace(own, spans_q, QUOTE_MARK)
@@ -280,7 +289,7 @@ def _from_html(text: str, quoted: list[str]) -> tuple[str, Chain]:
         chain = chain.then(m)
         text, m = offsets.sub(_BR, "\n", text)
         chain = chain.then(m)
-        text, m = offsets.replace(text, list(TAGS.finditer(text)), "")
+        text, m = offsets.replace(text, TAGS.spans(text), "")
         chain = chain.then(m)
     if "&" in text:
         text, m = offsets.sub(_CHARREF, lambda m: html.unescape(m.group(0)), text)

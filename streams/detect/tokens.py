@@ -40,13 +40,25 @@ def words(text: str) -> set[str]:
     return toks
 
 
-def comment_words(low: str) -> set[str]:
-    """The words of a comment, and each word ending in -s/-es also without it."""
-    toks = words(low)
-    toks.update(
-        [t[:-1] for t in toks if t.endswith("s")] + [t[:-2] for t in toks if t.endswith("es")]
-    )
-    return toks
+def _unplural(toks: set[str]) -> list[str]:
+    return [t[:-1] for t in toks if t.endswith("s")] + [t[:-2] for t in toks if t.endswith("es")]
+
+
+def comment_words(low: str) -> tuple[set[str], set[str]]:
+    """(words, runs) of a comment, in one pass. words: as `words()`, and each ending in -s/-es
+    also without it. runs: its alphanumeric runs (words split at apostrophes too), likewise."""
+    toks = set(_WORD.findall(low.replace("-", " ")))
+    apostrophes = [t for t in toks if "'" in t]
+    if not apostrophes:
+        toks.update(_unplural(toks))
+        return toks, toks
+    out = toks | {t.split("'", 1)[0] for t in apostrophes}
+    out.discard("")
+    out.update(_unplural(out))
+    parts = {p for t in apostrophes for p in t.split("'") if p}
+    runs = out | parts
+    runs.update(_unplural(parts))
+    return out, runs
 
 
 def alnum_runs(text: str) -> set[str]:

@@ -56,13 +56,18 @@ def texts(draw: st.DrawFn) -> str:
 @settings(max_examples=500, deadline=None)
 @given(texts())
 def test_quoted_spans_are_the_patterns_matches(text: str) -> None:
-    assert list(QUOTED_SPANS.finditer(text)) == [m.span() for m in QUOTED_SPAN.finditer(text)]
+    expected = [m.span() for m in QUOTED_SPAN.finditer(text)]
+    assert list(QUOTED_SPANS.scan(text)) == expected
+    assert QUOTED_SPANS.spans(text) == expected
+    assert QUOTED_SPANS.pattern.pattern == QUOTED_SPAN.pattern
 
 
 @settings(max_examples=300, deadline=None)
 @given(texts())
 def test_tags_are_the_patterns_matches(text: str) -> None:
-    assert list(TAGS.finditer(text)) == [m.span() for m in TAG.finditer(text)]
+    expected = [m.span() for m in TAG.finditer(text)]
+    assert list(TAGS.scan(text)) == expected
+    assert TAGS.spans(text) == expected
 
 
 @settings(max_examples=300, deadline=None)

@@ -40,7 +40,6 @@ def pattern(
     return re.compile(left + "(?:" + trie_pattern(phrases) + ")" + right)
 
 
-@dataclass(frozen=True, slots=True)
 class Hit:
     """A cue found at sentence offsets [start, end): builds the findings for it.
 
@@ -48,12 +47,17 @@ class Hit:
     finding weighs `weight.of(strength)`).
     """
 
-    s: Sentence
-    rule: str
-    start: int
-    end: int
-    span: str
-    strength: float = 1.0
+    __slots__ = ("end", "rule", "s", "span", "start", "strength")
+
+    def __init__(
+        self, s: Sentence, rule: str, start: int, end: int, span: str, strength: float = 1.0
+    ) -> None:
+        self.s = s
+        self.rule = rule
+        self.start = start
+        self.end = end
+        self.span = span
+        self.strength = strength
 
     def attack(
         self,

@@ -22,7 +22,12 @@ def _shaped(word: str) -> bool:
     return len(word) >= _MIN_LENGTH and word not in lx.NOT_INSULT_SUFFIXED
 
 
+_ENDING = re.compile("(?:" + "|".join(sorted(lx.INSULT_SUFFIXES, key=len, reverse=True)) + r")\b")
+
+
 def _any_shaped(c: Comment, text: str) -> bool:
+    if _ENDING.search(text) is None:
+        return False  # no word ends like one (a quick scan before the word-by-word one)
     return any(_shaped(m.group(0)) for m in _SHAPE.finditer(text))
 
 
