@@ -100,9 +100,10 @@ def _opinion(
     attack = tiers.blend(rec.fast, op.probability, rec.attack, rec.tier)
     reasons = rec.reasons
     if attack >= config.attack_threshold > rec.attack:
-        reasons = (opinion_note(op.probability, rec.fast), *rec.reasons)
+        reasons = (opinion_note(op.probability, rec.fast).compact(), *rec.reasons)
     elif attack < config.attack_threshold <= rec.attack:
-        reasons = (opinion_note(op.probability, rec.fast, ": not an attack"), *rec.reasons[1:])
+        note = opinion_note(op.probability, rec.fast, ": not an attack")
+        reasons = (note.compact(), *rec.reasons[1:])
     new_rec = replace(
         rec,
         attack=attack,
@@ -259,9 +260,9 @@ def _resolve_target(
 
 
 def _reasons(reasons: tuple[Reason | str, ...]) -> tuple[Reason, ...]:
-    """Kept structured (rendered with the target only when an alert is built); a scorer that
-    gives plain strings gets them wrapped."""
-    return tuple(Reason.text(r) if isinstance(r, str) else r for r in reasons)
+    """Kept structured, compact (rendered with the target only when an alert is built); a
+    scorer that gives plain strings gets them wrapped."""
+    return tuple((Reason.text(r) if isinstance(r, str) else r).compact() for r in reasons)
 
 
 def _relink_orphans(comments: dict[str, CommentRec], parent: CommentRec) -> list[CommentRec]:

@@ -22,7 +22,8 @@ ELSEWHERE: tuple[Elsewhere, ...] = ("outsider", "self", "quoted", "reported", "n
 TARGET = "{target}"
 """How an unresolved target is shown (Reason.describe() without a target)."""
 
-_FIELD = re.compile(r"\{(\w+)\}")
+_FIELD = re.compile(r"\{\{|\}\}|\{(\w+)\}")
+_BRACES = str.maketrans({"{": "{{", "}": "}}"})
 
 
 class Reason(NamedTuple):
@@ -48,7 +49,32 @@ class Reason(NamedTuple):
         values = dict(self.fields)
         values["span"] = self.span
         values["target"] = target
-        return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), self.template)
+
+        def fill(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name is None:
+                return m.group(0)[0]  # '{{' or '}}': a brace of the text
+            return values.get(name, m.group(0))
+
+        return _FIELD.sub(fill, self.template)
+
+    def compact(self) -> Reason:
+        """The same reason with everything but {target} filled in (the filled-in words' own
+        braces escaped), and no span text: what the thread state keeps. The span is still
+        there as offsets into the comment."""
+        if not self.span and not self.fields:
+            return self
+        values = {k: v.translate(_BRACES) for k, v in self.fields}
+        values["span"] = self.span.translate(_BRACES)
+
+        def fill(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name is None or name == "target":
+                return m.group(0)
+            return values.get(name, m.group(0))
+
+        template = _FIELD.sub(fill, self.template)
+        return Reason(self.rule, template, "", self.start, self.end, (), self.tier)
 
     def __str__(self) -> str:
         return self.describe()

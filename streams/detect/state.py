@@ -9,8 +9,9 @@ import orjson
 from streams.detect.findings import Reason
 
 STATE_VERSION = 4
-"""3: + tier, fast, uncertain, cues. 4: reasons are structured (rule, template, span,
-offsets); 1-3 (still read): reasons are rendered text."""
+"""3: + tier, fast, uncertain, cues. 4: reasons are structured (rule, template with a
+{target} slot, offsets into the comment, tier; Reason.compact()); 1-3 (still read): reasons
+are rendered text."""
 _READABLE_VERSIONS = (1, 2, 3, 4)
 _TEXT_REASONS = (1, 2, 3)
 
@@ -153,17 +154,12 @@ def decode_state(data: bytes) -> ThreadState:
 
 
 def _encode_reason(r: Reason) -> list[object]:
-    out: list[object] = [r.rule, r.template, r.span, r.start, r.end]
-    if r.fields or r.tier != "rules":
-        out.append([v for kv in r.fields for v in kv])
-    if r.tier != "rules":
-        out.append(r.tier)
-    return out
+    """[rule, template with only {target} left, start, end(, tier)]: see Reason.compact()."""
+    r = r.compact()
+    if r.tier == "rules":
+        return [r.rule, r.template, r.start, r.end]
+    return [r.rule, r.template, r.start, r.end, r.tier]
 
 
 def _decode_reason(x: list) -> Reason:
-    if len(x) == 5:
-        return Reason(x[0], x[1], x[2], x[3], x[4])
-    flat = x[5]
-    fields = tuple(zip(flat[::2], flat[1::2], strict=True))
-    return Reason(x[0], x[1], x[2], x[3], x[4], fields, x[6] if len(x) > 6 else "rules")
+    return Reason(x[0], x[1], "", x[2], x[3], (), x[4] if len(x) > 4 else "rules")

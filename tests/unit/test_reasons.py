@@ -94,7 +94,9 @@ def test_states_of_version_1_still_decode(ev: MakeEvent) -> None:
     v1[0] = 1
     for rec in v1[3]:
         # version 1 kept reasons as text, the target already filled in
-        rec[11] = [Reason(*r[:5]).describe(rec[7] or "someone") for r in rec[11]]
+        rec[11] = [
+            Reason(r[0], r[1], "", r[2], r[3]).describe(rec[7] or "someone") for r in rec[11]
+        ]
     old = decode_state(orjson.dumps(v1))
     c3 = old.comments["c3"]
     assert c3.reasons and all(isinstance(r, Reason) for r in c3.reasons)
@@ -182,3 +184,15 @@ def test_each_reason_points_at_the_words_it_quotes(words: list[str], seps: list[
         if r.template.startswith("negated: "):
             continue  # quotes the whole sentence
         assert _words(text[r.start : r.end].lower()) == _words(r.span), (text, r)
+
+
+def test_compact_reasons_render_the_same_and_keep_the_commenters_braces() -> None:
+    r = Reason("condescension", "negated: '{span}' about {target}", "say {target} {{x}} }", 0, 5)
+    c = r.compact()
+    assert c.span == "" and c.fields == () and (c.start, c.end) == (0, 5)
+    assert c.render("u-d") == r.render("u-d") == "rules: negated: 'say {target} {{x}} }' about u-d"
+    assert c.compact() == c
+    note = Reason(
+        "model", "model {p}: {words}", fields=(("p", "0.8"), ("words", "'{x}'")), tier="fast"
+    )
+    assert note.compact().render(None) == "fast: model 0.8: '{x}'"
