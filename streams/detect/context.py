@@ -25,6 +25,7 @@ LEFT_WINDOW = 32
 _LONG_TOKEN = 100
 """A word cut by a cue position is read by at most its last this many characters."""
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|u|ya)\b")
+_COMMA = re.compile(",")
 
 
 @dataclass(slots=True)
@@ -78,6 +79,8 @@ class Left:
     before: int
     """Tokens before the window."""
     sentence: Sentence
+    clause: int = 0
+    """Index in `tokens` of the first token after the last comma (0: none in the window)."""
 
     @property
     def count(self) -> int:
@@ -92,6 +95,7 @@ class Sentence:
     """One sentence of the comment, tokenised once."""
 
     __slots__ = (
+        "_commas",
         "_disclaimer",
         "_first",
         "_raw",
@@ -112,6 +116,7 @@ class Sentence:
         self._first: list[int] = []
         self._you: list[int] = []
         self._disclaimer: int | None = None
+        self._commas: list[int] | None = None
         self._second: bool | None = None
 
     def _tokenise(self) -> list[tuple[int, int]]:
@@ -157,7 +162,19 @@ class Sentence:
         window_toks = self._toks[start:full] + cut
         if len(window_toks) > window:
             window_toks = window_toks[-window:]
-        return Left(window_toks, full + len(cut) - len(window_toks), self)
+        before = full + len(cut) - len(window_toks)
+        return Left(window_toks, before, self, self._clause(pos, before))
+
+    def _clause(self, pos: int, before: int) -> int:
+        """Window index of the first token after the last comma before pos."""
+        if self._commas is None:
+            self._commas = [m.start() for m in _COMMA.finditer(self.text)]
+        c = bisect_right(self._commas, pos - 1) - 1
+        if c < 0:
+            return 0
+        raw = self._raw or []
+        first_after = self._first[bisect_right(raw, (self._commas[c], pos + 1))]
+        return max(0, first_after - before)
 
     def you_before(self, n: int) -> bool:
         """Is 'you' among the first n tokens of the sentence?"""

@@ -7,7 +7,8 @@ itself). A negator counts from WINDOW tokens before the anchor up to the cue:
     I don't think | you are an | idiot     ("don't" is within the window before 'you')
     you are not a | idiot                  (between the subject and the cue)
 
-except after a conditional ('if you weren't such a fool' still calls you one), and never
+but not across a comma ("not with you, you're a leech": the negation was of another
+clause), not after a conditional ('if you weren't such a fool' still calls you one), and never
 for a cue that is itself a negative command ("don't feed the troll", "stop whining").
 
 Whether a rule's cue can be negated at all is the rule's business (a put-down like "I don't
@@ -31,11 +32,12 @@ def is_negator(token: str) -> bool:
     return token in NEGATORS or token.endswith("n't")
 
 
-def negated(left: Sequence[str], anchor: int | None = None, cue: str = "") -> bool:
-    """Is the cue after `left` negated? See the module docstring."""
+def negated(left: Sequence[str], anchor: int | None = None, cue: str = "", clause: int = 0) -> bool:
+    """Is the cue after `left` negated? `clause`: the index in `left` of the first token after
+    the last comma (a negator before it is in another clause). See the module docstring."""
     if cue.startswith(_NEGATIVE_COMMANDS):
         return False
-    start = max(0, (len(left) if anchor is None else anchor) - WINDOW)
+    start = max(0, clause, (len(left) if anchor is None else anchor) - WINDOW)
     for k in range(start, len(left)):
         tok = left[k]
         if tok in _CONDITIONALS:

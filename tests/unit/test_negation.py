@@ -86,3 +86,10 @@ def test_every_weight_in_the_table_is_used_and_no_rule_has_literal_weights() -> 
         text = path.read_text()
         literal = re.findall(r"(?<![\w.\"'])0\.\d+", text)
         assert not literal, (path.name, literal)
+
+
+def test_negation_does_not_reach_across_a_comma() -> None:
+    assert S.score("not with you, you're a f***ing leech who never buys a round").attack >= 0.5
+    assert S.score("Nobody asked you, you cheap idiot.").attack >= 0.5
+    assert S.score("Don't ask me, I'm a total dinosaur with technology.").attack < 0.5
+    assert S.score("I don't think you are an idiot, to be fair.").attack < 0.5

@@ -35,10 +35,12 @@ class Condescension:
             phrase = key(m.group(0))
             w = lx.CONDESCENSION.weight(m.group(0))
             h = hit(s, NAME, m, W_DEFAULT if w is None else w, m.group(0).strip())
-            before = s.left(h.start, 3).tokens
+            lw = s.left(h.start, 3)
+            before = lw.tokens
             # a put-down may contain its own negation ("I don't have crayons"): only a
             # remark about 'you' is negated by what comes before it
-            if s.disclaimed(h.start) or (phrase.startswith("you") and negated(before, cue=phrase)):
+            negative = phrase.startswith("you") and negated(before, cue=phrase, clause=lw.clause)
+            if s.disclaimed(h.start) or negative:
                 sentence = s.text.strip()[:60]
                 out.append(
                     h.heat(W_NEGATED, "negated: '{span}'", evidence="negated", span=sentence)

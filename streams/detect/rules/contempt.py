@@ -33,7 +33,8 @@ class Contempt:
             if w is None:
                 continue
             h = hit(s, NAME, m, w, m.group(0).strip())
-            if negated(s.left(h.start, 4).tokens) or s.disclaimed(h.start):
+            lw = s.left(h.start, 4)
+            if negated(lw.tokens, clause=lw.clause) or s.disclaimed(h.start):
                 out.append(h.heat(W_NEGATED, evidence="negated"))
             else:
                 out.append(h.attack(W_AIMED, "second", "contempt '{span}' aimed at {target}"))

@@ -409,7 +409,8 @@ class Frames:
     def apply(self, s: Sentence) -> list[Finding]:
         out: list[Finding] = []
         for fm, w, aimed, desc in frame_matches(s.text, _open(s.comment)):
-            if s.disclaimed(fm.start()) or negated(s.left(fm.start(), 3).tokens):
+            lw = s.left(fm.start(), 3)
+            if s.disclaimed(fm.start()) or negated(lw.tokens, clause=lw.clause):
                 continue
             kind: TargetKind = "third" if aimed == "third" else "second"
             h = hit(s, NAME, fm, w, fm.group(0).strip()[:50])

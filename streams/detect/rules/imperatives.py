@@ -46,7 +46,7 @@ class Imperatives:
             h = hit(s, NAME, m, W_DEFAULT if w is None else w)
             lw = s.left(h.start, 4)
             before = lw.tokens
-            if s.disclaimed(h.start) or negated(before, cue=phrase):
+            if s.disclaimed(h.start) or negated(before, cue=phrase, clause=lw.clause):
                 out.append(h.heat(W_NEGATED, "negated '{span}'", evidence="negated", span=phrase))
             elif s.comment.friendly and phrase in lx.FRIENDLY_IMPERATIVES:
                 out.append(

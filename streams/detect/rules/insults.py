@@ -141,7 +141,7 @@ def judge(s: Sentence, m: re.Match[str], out: list[Finding], shaped: float | Non
     if "like" in between and i >= 0 and lw.you_through(i):
         upto = left[: i + 1]
         you_at = max((k for k, t in enumerate(upto) if t == "you"), default=0)
-        if not negated(upto, you_at):
+        if not negated(upto, you_at, clause=lw.clause):
             out.append(h.attack(W_SIMILE, "second", "likened to a '{span}': {target}"))
             return
     if i >= 0 and noun and lw.count <= 2 and all(adjectival(t) for t in left):
@@ -166,15 +166,15 @@ def judge(s: Sentence, m: re.Match[str], out: list[Finding], shaped: float | Non
         template = "reported/self-directed '{span}' (not an attack)"
         out.append(h.heat(W_SELF, template, evidence=evidence))
     elif t in ("him", "her") and i > 0 and left[i - 1] in lx.CALL_VERBS:
-        out.append(predicates.called(h, left[: i - 1], "third"))
+        out.append(predicates.called(h, left[: i - 1], "third", lw.clause))
     elif t == "your":
-        if disclaimed or negated(left, i):
+        if disclaimed or negated(left, i, clause=lw.clause):
             out.append(h.heat(W_NEGATED, evidence="negated"))
         else:
             out.append(h.attack(W_YOUR, "second", "'your {span} ...' aimed at {target}"))
     elif i > 0 and left[i - 1] in _INVERTING and (t in ("he", "she") or t in c.participants):
         # inverted: "is heenan73 completely unhinged?", "is he stupid?"
-        neg = disclaimed or negated(left, i - 1)
+        neg = disclaimed or negated(left, i - 1, clause=lw.clause)
         out.append(predicates.predicate(h, left, i, t, neg))
     elif t in lx.COPULAS or t in _NEG_COPULAS:
         j = i
@@ -184,7 +184,7 @@ def judge(s: Sentence, m: re.Match[str], out: list[Finding], shaped: float | Non
             # "Be a man", "Being this thick must hurt"
             out.append(h.heat(W_BE_A, "insult '{span}'"))
         else:
-            neg = disclaimed or negated(left, j)
+            neg = disclaimed or negated(left, j, clause=lw.clause)
             out.append(predicates.predicate(h, left, j, left[j], neg))
     elif t in lx.CALL_VERBS:
         out.append(h.heat(W_LABEL, "label '{span}'"))
@@ -203,8 +203,8 @@ def _addressed(
     left = lw.tokens
     prev = left[i - 1] if i > 0 else ""
     if prev in lx.CALL_VERBS:
-        return predicates.called(h, left[: i - 1], "second")
-    if disclaimed or negated(left, i):
+        return predicates.called(h, left[: i - 1], "second", lw.clause)
+    if disclaimed or negated(left, i, clause=lw.clause):
         return h.heat(W_NEGATED, "negated insult '{span}'", evidence="negated")
     vocative = not between or all(adjectival(t) for t in between)
     after = h.s.right(h.end, 20, 1)

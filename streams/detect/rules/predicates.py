@@ -78,10 +78,11 @@ def predicate(h: Hit, left: list[str], j: int, subj: str, is_negated: bool) -> F
     return h.heat(W_OTHERS, template, outsider=outsider, fields=(("subject", subj),))
 
 
-def called(h: Hit, before: list[str], obj: TargetKind) -> Finding:
-    """'<subject> called/would call you|him <insult>': `before` are the tokens before the verb."""
+def called(h: Hit, before: list[str], obj: TargetKind, clause: int = 0) -> Finding:
+    """'<subject> called/would call you|him <insult>': `before` are the tokens before the verb
+    (`clause`: where the clause starts in them)."""
     subj = next((t for t in reversed(before) if t not in _AUX), "")
-    if subj == "i" and not negated(before):
+    if subj == "i" and not negated(before, clause=clause):
         if obj == "third" and h.s.comment.outsider_context:
             return h.heat(W_CALLED_OUTSIDER, "insult '{span}' about an outsider", outsider=True)
         return h.attack(W_CALLED, obj, "calls {target} '{span}'")

@@ -27,7 +27,8 @@ class ThirdPerson:
         for m in s.matches(self._re):
             phrase = m.group(0)
             w = lx.THIRD_PERSON.weight(phrase)
-            if w is None or negated(s.left(m.start(), 3).tokens, cue=key(phrase)):
+            lw = s.left(m.start(), 3)
+            if w is None or negated(lw.tokens, cue=key(phrase), clause=lw.clause):
                 continue
             h = hit(s, NAME, m, w)
             if s.comment.third_outsider and "troll" not in phrase and "feed" not in phrase:
