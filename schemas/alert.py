@@ -25,8 +25,12 @@ class CommentScore(BaseModel):
     hostility: Unit
     target_author_id: str | None = None
     reasons: list[str] = Field(default_factory=list)
+    """Why, one line per rule or tier that fired, prefixed with the tier ('rules: ...')."""
     tier: str | None = None
     """Which tier decided this comment's attack score: rules, fast or encoder."""
+    reason_spans: list[tuple[int, int] | None] = Field(default_factory=list)
+    """[start, end) offsets into the comment text of the words each reason fired on, in the
+    order of `reasons` (null for a reason about the whole comment), for highlighting."""
 
 
 class Alert(BaseModel):

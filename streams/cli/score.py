@@ -10,6 +10,7 @@ from typing import IO
 from schemas.codec import DecodeError, decode_comment, encode_alert
 from streams.cli.detect_settings import load_detection
 from streams.detect import Detector
+from streams.detect.findings import render
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -75,7 +76,7 @@ def _explain(detector: Detector, thread_id: str, comment_id: str, n: int, err: I
         return
     to = f" -> {rec.addressee}" if rec.addressee else ""
     tgt = f" target={rec.target}" if rec.target else ""
-    why = "; ".join(rec.reasons) if rec.reasons else "-"
+    why = "; ".join(render(rec.reasons, rec.target)) if rec.reasons else "-"
     fast = f" fast={rec.fast:.2f}" if rec.fast is not None else ""
     print(
         f"line {n}: {comment_id} by {rec.author_id}{to}: attack={rec.attack:.2f} "

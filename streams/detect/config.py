@@ -29,6 +29,8 @@ class DetectConfig:
     """A thread with no event for this long is forgotten."""
     chain_length: int = 8
     """Comments of the exchange quoted in an alert's chain."""
+    max_scored_chars: int = 20_000
+    """Only the first this many characters of a comment are read (the reasons say so)."""
 
     def __post_init__(self) -> None:
         if not 0.0 < self.attack_threshold <= 1.0:
@@ -41,5 +43,7 @@ class DetectConfig:
             raise ValueError("max_comments and max_participants must be at least 2")
         if self.cooldown_seconds < 0 or self.inactivity_seconds <= 0:
             raise ValueError("cooldown_seconds must be >= 0 and inactivity_seconds > 0")
+        if self.max_scored_chars < 100:
+            raise ValueError("max_scored_chars must be at least 100")
         if self.heated_min_turns < 2 or self.escalation_repeat < 2 or self.chain_length < 2:
             raise ValueError("heated_min_turns, escalation_repeat and chain_length must be >= 2")

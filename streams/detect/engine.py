@@ -21,10 +21,11 @@ from streams.detect.addressing import (
 )
 from streams.detect.config import DetectConfig
 from streams.detect.escalation import evaluate
+from streams.detect.findings import Reason
 from streams.detect.forecast import cues
 from streams.detect.ids import text_hash
 from streams.detect.learned.features import Signals
-from streams.detect.scorer import TARGET_PLACEHOLDER, RuleScorer, ScoreInput, Scorer
+from streams.detect.scorer import RuleScorer, ScoreInput, Scorer
 from streams.detect.state import CommentRec, ThreadState
 from streams.detect.text import leading_name, named_participants, prepare
 from streams.detect.tiers import TieredScorer, make_scorer, opinion_note
@@ -97,12 +98,12 @@ def _opinion(
         return state, []  # gone, edited since, or already applied: nothing to re-decide
     tiers = scorer if isinstance(scorer, TieredScorer) else default_scorer()
     attack = tiers.blend(rec.fast, op.probability, rec.attack, rec.tier)
-    note = opinion_note(op.probability, rec.fast)
     reasons = rec.reasons
     if attack >= config.attack_threshold > rec.attack:
-        reasons = (note, *rec.reasons)
+        reasons = (opinion_note(op.probability, rec.fast).compact(), *rec.reasons)
     elif attack < config.attack_threshold <= rec.attack:
-        reasons = (f"{note}: not an attack", *rec.reasons[1:])
+        note = opinion_note(op.probability, rec.fast, ": not an attack")
+        reasons = (note.compact(), *rec.reasons[1:])
     new_rec = replace(
         rec,
         attack=attack,
@@ -154,7 +155,7 @@ def _apply(
         state.thread_id, state.last_ts, state.comments, names, state.gone, state.alerted
     )
 
-    prepared = prepare(event.text)
+    prepared = prepare(event.text, config.max_scored_chars)
     lookup = name_lookup(state, exclude=author)
     addressee = addressee_from_text(prepared, lookup, state, author)
     if addressee is None:
@@ -189,7 +190,9 @@ def _apply(
         )
         tier, fast, uncertain = d.tier, d.fast, d.uncertain
     else:
-        score = scorer.score_batch([ScoreInput(event.text, lookup, context_outsider)])[0]
+        score = scorer.score_batch(
+            [ScoreInput(event.text, lookup, context_outsider, config.max_scored_chars)]
+        )[0]
         attack, peer_heat, kind, named_target, reasons = (
             score.attack, score.peer_heat, score.target, score.named_target, score.reasons
         )
@@ -206,7 +209,7 @@ def _apply(
         target_kind=kind,
         attack=attack,
         hostility=max(score.hostility, peer_heat),
-        reasons=_fill(reasons, target),
+        reasons=_reasons(reasons),
         shingles=shingles(prepared.own),
         outsider=score.outsider,
         peer_heat=peer_heat,
@@ -256,9 +259,10 @@ def _resolve_target(
     return target if target != author else None
 
 
-def _fill(reasons: tuple[str, ...], target: str | None) -> tuple[str, ...]:
-    who = target or "someone"
-    return tuple(r.replace(TARGET_PLACEHOLDER, who) for r in reasons)
+def _reasons(reasons: tuple[Reason | str, ...]) -> tuple[Reason, ...]:
+    """Kept structured, compact (rendered with the target only when an alert is built); a
+    scorer that gives plain strings gets them wrapped."""
+    return tuple((Reason.text(r) if isinstance(r, str) else r).compact() for r in reasons)
 
 
 def _relink_orphans(comments: dict[str, CommentRec], parent: CommentRec) -> list[CommentRec]:
@@ -272,12 +276,8 @@ def _relink_orphans(comments: dict[str, CommentRec], parent: CommentRec) -> list
         target = rec.target
         if rec.target_kind == "second":
             target = parent.author_id
-        fixed = replace(
-            rec,
-            addressee=parent.author_id,
-            target=target,
-            reasons=tuple(r.replace("someone", target) if target else r for r in rec.reasons),
-        )
+        # reasons stay structured: rendered with the new target when an alert is built
+        fixed = replace(rec, addressee=parent.author_id, target=target)
         comments[cid] = fixed
         out.append(fixed)
     return out

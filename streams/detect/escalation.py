@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from schemas.alert import SEVERITY_RANK, Alert, CommentScore
 from streams.detect.config import DetectConfig
+from streams.detect.findings import render
 from streams.detect.forecast import forecast
 from streams.detect.ids import alert_id, dyad_key
 from streams.detect.state import CommentRec
@@ -64,7 +65,7 @@ def evaluate(
     reasons: list[str] = []
     score = trigger.attack
     if attacking:
-        first = next((r for r in trigger.reasons), "attack")
+        first = render(trigger.reasons[:1], trigger.target)[0] if trigger.reasons else "attack"
         reasons.append(f"{offender} attacked {partner} in {trigger.comment_id}: {first}")
         if by_partner >= 1:
             severity = "escalation"
@@ -88,7 +89,7 @@ def evaluate(
                 f"personal attacks ({fc.why})"
             )
             for t in turns[-2:]:
-                reasons.extend(t.reasons[:1])
+                reasons.extend(render(t.reasons[:1], t.target))
     if severity is None:
         return []
 
@@ -119,7 +120,11 @@ def evaluate(
                     attack=c.attack,
                     hostility=c.hostility,
                     target_author_id=c.target if c.attack >= config.attack_threshold else None,
-                    reasons=list(c.reasons),
+                    reasons=render(c.reasons, c.target),
+                    reason_spans=[
+                        None if r.start is None or r.end is None else (r.start, r.end)
+                        for r in c.reasons
+                    ],
                     tier=c.tier,
                 )
                 for c in chain

@@ -36,7 +36,7 @@ _HEDGE = re.compile(
 )
 
 
-def cues(own: str, reasons: Sequence[str], quoted: bool) -> int:
+def cues(own: str, reasons: Sequence[object], quoted: bool) -> int:
     """The cue bits of one comment's own words (linear time, bounded input)."""
     text = own[:2000]
     bits = 0
@@ -46,7 +46,7 @@ def cues(own: str, reasons: Sequence[str], quoted: bool) -> int:
         bits |= QUESTION
     if _HEDGE.search(text):
         bits |= HEDGE
-    if any("sarcasm" in r for r in reasons):
+    if any("sarcasm" in str(r) for r in reasons):
         bits |= SARCASM
     if quoted:
         bits |= QUOTES

@@ -6,8 +6,14 @@ from dataclasses import dataclass, field
 
 import orjson
 
-STATE_VERSION = 3
-_READABLE_VERSIONS = (1, 2, 3)
+from streams.detect.findings import Reason
+
+STATE_VERSION = 4
+"""3: + tier, fast, uncertain, cues. 4: reasons are structured (rule, template with a
+{target} slot, offsets into the comment, tier; Reason.compact()); 1-3 (still read): reasons
+are rendered text."""
+_READABLE_VERSIONS = (1, 2, 3, 4)
+_TEXT_REASONS = (1, 2, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +35,8 @@ class CommentRec:
     target_kind: str
     attack: float
     hostility: float
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    """Structured; rendered with `target` when an alert is built."""
     shingles: tuple[int, ...] = ()
     """Sampled hashes of word triples, to recognise later quotes of this comment."""
     outsider: bool = False
@@ -83,7 +90,7 @@ def encode_state(state: ThreadState) -> bytes:
             r.target_kind,
             r.attack,
             r.hostility,
-            list(r.reasons),
+            list(map(_encode_reason, r.reasons)) if r.reasons else [],
             list(r.shingles),
             int(r.outsider),
             r.peer_heat,
@@ -112,7 +119,8 @@ def decode_state(data: bytes) -> ThreadState:
     obj = orjson.loads(data)
     if not isinstance(obj, list) or not obj or obj[0] not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported thread state encoding: {str(obj)[:40]}")
-    _, thread_id, last_ts, recs, names, gone, alerted = obj
+    version, thread_id, last_ts, recs, names, gone, alerted = obj
+    reason = Reason.text if version in _TEXT_REASONS else _decode_reason
     comments = {
         r[0]: CommentRec(
             r[0],
@@ -126,7 +134,7 @@ def decode_state(data: bytes) -> ThreadState:
             r[8],
             r[9],
             r[10],
-            tuple(r[11]),
+            tuple(map(reason, r[11])) if r[11] else (),
             tuple(r[12]),
             bool(r[13]),
             r[14],
@@ -143,3 +151,15 @@ def decode_state(data: bytes) -> ThreadState:
         gone=dict.fromkeys(gone),
         alerted={k: (rank, ts) for k, rank, ts in alerted},
     )
+
+
+def _encode_reason(r: Reason) -> list[object]:
+    """[rule, template with only {target} left, start, end(, tier)]: see Reason.compact()."""
+    r = r.compact()
+    if r.tier == "rules":
+        return [r.rule, r.template, r.start, r.end]
+    return [r.rule, r.template, r.start, r.end, r.tier]
+
+
+def _decode_reason(x: list) -> Reason:
+    return Reason(x[0], x[1], "", x[2], x[3], (), x[4] if len(x) > 4 else "rules")

@@ -8,18 +8,25 @@ from __future__ import annotations
 import functools
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from streams.detect import offsets
+from streams.detect.delimited import Alt, Delimited
+from streams.detect.offsets import IDENTITY, Chain, Edit, OffsetMap
 
 _QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)")
 # "Dave C 03/01/2020 at 4:00 pm", "Dave C on 3 January 2020 at 16:00", "Dave C said:", "Dave wrote:"
+# (possessive runs of spaces: each run belongs to one place, so a line of tabs costs no more
+# than a line of letters)
 _HEADER = re.compile(
-    r"^\s*(?P<name>[^\n]{1,40}?)\s*(?:"
-    r"(?:on\s+)?(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}"
-    r"|(?:\d{1,2}\s+)?[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
-    r"|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4})"
-    r"(?:\s*(?:at|@|,)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?)?"
-    r"(?:\s*(?:said|says|wrote|writes))?\s*:?"
-    r"|(?:said|says|wrote|writes)\s*:)\s*$",
+    r"^\s*+(?P<name>[^\n]{1,40}?)\s*+(?:"
+    r"(?:on\s++)?(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}"
+    r"|(?:\d{1,2}\s++)?[A-Z][a-z]{2,8}\.?\s++\d{1,2}(?:st|nd|rd|th)?,?\s++\d{4}"
+    r"|\d{1,2}\s++[A-Z][a-z]{2,8}\s++\d{4})"
+    r"(?:\s*+(?:(?:at|@|,)\s*+)?\d{1,2}[:.]\d{2}\s*+(?:[ap]\.?m\.?)?)?"
+    r"(?:\s*+(?:said|says|wrote|writes))?\s*+:?"
+    r"|(?:said|says|wrote|writes)\s*+:)\s*+$",
     re.IGNORECASE,
 )
 _HEADER_HINT = re.compile(r"\d|:\s*$")
@@ -28,11 +35,52 @@ _ON_HEADER = re.compile(
     r"^\s*on\s+[^\n]{4,60}?,\s*(?P<name>[^,\n]{1,40}?)\s+(?:said|wrote|writes|says)\s*:?\s*$",
     re.IGNORECASE,
 )
-_BLOCKQUOTE = re.compile(r"<blockquote[^>]*>(.*?)</blockquote>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>\n]{1,200}>")
-_QUOTED_SPAN = re.compile(
-    r"“[^”\n]{1,600}”|„[^“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|«[^»\n]{1,600}»|‘[^’\n]{2,600}’(?!\w)|(?<![\w'])'[^'\n]{2,200}'(?![\w'])"
+_W = re.compile(r"\w")
+
+
+def _not_word(text: str, i: int) -> bool:
+    return i >= len(text) or _W.match(text, i) is None
+
+
+def _not_word_or_apostrophe(text: str, i: int) -> bool:
+    return i >= len(text) or (text[i] != "'" and _W.match(text, i) is None)
+
+
+def _alt(
+    opener: str,
+    stops: str,
+    closers: str,
+    lo: int,
+    hi: int,
+    after: Callable[[str, int], bool] | None = None,
+    run: str | None = None,
+) -> Alt:
+    return Alt(
+        re.compile(opener),
+        re.compile(stops),
+        closers,
+        lo,
+        hi,
+        after,
+        re.compile(run) if run else None,
+    )
+
+
+# “…” „…“ "…" «…» ‘…’ '…' (at most 600 characters, 200 for '…', on one line)
+QUOTED_SPANS = Delimited(
+    re.compile(
+        r"“[^”\n]{1,600}”|„[^“”\n]{1,600}[“”]|\"[^\"\n]{1,600}\"|«[^»\n]{1,600}»"
+        r"|‘[^’\n]{2,600}’(?!\w)|(?<![\w'])'[^'\n]{2,200}'(?![\w'])"
+    ),
+    _alt("“", "[”\n]", "”", 1, 600),
+    _alt("„", "[“”\n]", "“”", 1, 600),
+    _alt('"', '["\n]', '"', 1, 600, run='"+'),
+    _alt("«", "[»\n]", "»", 1, 600),
+    _alt("‘", "[’\n]", "’", 2, 600, _not_word),
+    _alt(r"(?<![\w'])'", "['\n]", "'", 2, 200, _not_word_or_apostrophe),
 )
+# <…> on one line, at most 200 characters inside
+TAGS = Delimited(re.compile(r"<[^>\n]{1,200}>"), _alt("<", "[>\n]", ">", 1, 200), short=1000)
 _MENTION = re.compile(r"@([A-Za-z0-9_.\-]{2,40})")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'’\-]*")
 _NORM = re.compile(r"[^a-z0-9]+")
@@ -75,26 +123,61 @@ class Prepared:
     """Names from copied 'Name 03/01/2020 at 4:00 pm' / 'Name wrote:' headers."""
     mentions: tuple[str, ...]
     """@mentions, normalised."""
+    origin: Chain = IDENTITY
+    """Offsets in `own` -> offsets in the comment text."""
+    length: int = 0
+    """Characters in the comment."""
+    scored: int = 0
+    """Characters read: the first `scored` of `length` (the length budget)."""
+
+    @property
+    def truncated(self) -> bool:
+        return self.scored < self.length
 
 
 QUOTE_MARK = " ¶ "
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
-def prepare(text: str) -> Prepared:
-    """Split a comment into own words vs quoted material."""
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each line, as str.splitlines() cuts them."""
+    lines = text.splitlines()
+    if len(lines) <= 1 and (not lines or len(lines[0]) == len(text)):
+        return [(0, len(text))] if text else []
+    spans = []
+    start = 0
+    for m in _LINE_BREAK.finditer(text):
+        spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def prepare(text: str, max_chars: int | None = None) -> Prepared:
+    """Split a comment into own words vs quoted material. Only the first `max_chars`
+    characters are read (all when None)."""
+    length = len(text)
+    if max_chars is not None and length > max_chars:
+        text = text[:max_chars]
+    scored = len(text)
     quoted: list[str] = []
     headers: list[str] = []
-    kept: list[str] = []
+    chain = IDENTITY
     if "<" in text or "&" in text:
-        text = _from_html(text, quoted)
-    lines = text.splitlines()
+        text, chain = _from_html(text, quoted)
+    spans = _line_spans(text)
+    n = len(spans)
+    blank: list[int] | None = None  # the next blank line, from each line (when needed)
+    # kept lines (or a quote marker for a quote line / a copied header and its paragraph)
+    kept: list[tuple[int, int, str | None]] = []
     i = 0
-    n = len(lines)
     while i < n:
-        line = lines[i]
+        a, b = spans[i]
+        line = text[a:b]
         if _QUOTE_LINE.match(line):
             quoted.append(line.lstrip(" >"))
-            kept.append(QUOTE_MARK)
+            kept.append((a, b, QUOTE_MARK))
             i += 1
             continue
         m = None
@@ -105,46 +188,116 @@ def prepare(text: str) -> Prepared:
         if m and i + 1 < n:
             headers.append(m.group("name").strip(" -–—:,"))
             # the copied comment runs to the next blank line (or one line if none follows)
-            j = i + 1
-            block: list[str] = []
-            while j < n and lines[j].strip():
-                block.append(lines[j])
-                j += 1
-            if j >= n and len(block) > 1:
+            if blank is None:
+                blank = _next_blank(text, spans)
+            j = blank[i + 1]
+            if j >= n and j - (i + 1) > 1:
                 # no blank line after the quote: only the first line is the copy
-                block = block[:1]
                 j = i + 2
-            quoted.append(" ".join(block))
-            kept.append(QUOTE_MARK)
+            quoted.append(" ".join(text[spans[k][0] : spans[k][1]] for k in range(i + 1, j)))
+            kept.append((a, spans[j - 1][1], QUOTE_MARK))
             i = j
             continue
-        kept.append(line)
+        kept.append((a, b, None))
         i += 1
-    own = "\n".join(kept)
+    own, lines_map = _join(text, kept)
+    chain = chain.then(lines_map)
     if '"' in own or "“" in own or "‘" in own or "«" in own or "„" in own or "'" in own:
-        spans = _QUOTED_SPAN.findall(own)
-        if spans:
-            quoted.extend(s[1:-1] for s in spans)
-            own = _QUOTED_SPAN.sub(QUOTE_MARK, own)
+        spans_q = QUOTED_SPANS.spans(own)
+        if spans_q:
+            quoted.extend(own[a + 1 : b - 1] for a, b in spans_q)
+            own, m_q = offsets.replace(own, spans_q, QUOTE_MARK)
+            chain = chain.then(m_q)
     mentions = tuple(norm_name(m) for m in _MENTION.findall(own)) if "@" in own else ()
-    return Prepared(own=own, quoted=tuple(quoted), header_names=tuple(headers), mentions=mentions)
+    return Prepared(
+        own=own,
+        quoted=tuple(quoted),
+        header_names=tuple(headers),
+        mentions=mentions,
+        origin=chain,
+        length=length,
+        scored=scored,
+    )
 
 
-def _from_html(text: str, quoted: list[str]) -> str:
+def _next_blank(text: str, spans: list[tuple[int, int]]) -> list[int]:
+    """For each line, the index of the first blank line at or after it (len(spans) if none)."""
+    n = len(spans)
+    out = [n] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        a, b = spans[k]
+        out[k] = k if not text[a:b].strip() else out[k + 1]
+    return out
+
+
+def _join(text: str, kept: list[tuple[int, int, str | None]]) -> tuple[str, OffsetMap | None]:
+    """The kept lines joined with newlines, and the map back to `text`."""
+    if len(kept) == 1 and kept[0][2] is None and kept[0][:2] == (0, len(text)):
+        return text, None
+    edit = Edit(text)
+    prev_end: int | None = None
+    for a, b, mark in kept:
+        if prev_end is not None:
+            edit.replace(prev_end, a, "\n")
+        if mark is None:
+            edit.copy(a, b)
+        else:
+            edit.replace(a, b, mark)
+        prev_end = b
+    return edit.done()
+
+
+_BR = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
+_CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
+# ASCII case folding with the same length ('K', Kelvin sign, folds to 'k' under IGNORECASE)
+_FOLD = str.maketrans({**{chr(c): chr(c + 32) for c in range(65, 91)}, "\u212a": "k"})
+
+
+def _blockquotes(text: str, quoted: list[str]) -> tuple[str, OffsetMap | None]:
+    """<blockquote ...>…</blockquote> -> a quote marker, in one left-to-right pass (the same
+    matches as the pattern `<blockquote[^>]*>(.*?)</blockquote>`, IGNORECASE | DOTALL)."""
+    folded = text.translate(_FOLD)
+    edit: Edit | None = None
+    pos = last = 0
+    while True:
+        p = folded.find("<blockquote", pos)
+        if p < 0:
+            break
+        g = text.find(">", p + 11)
+        if g < 0:
+            break  # no '>' after this opening, nor after any later one
+        c = folded.find("</blockquote>", g + 1)
+        if c < 0:
+            break  # no closing after this opening, nor after any later one
+        if edit is None:
+            edit = Edit(text)
+        quoted.append(TAGS.sub(" ", text[g + 1 : c])[0].strip())
+        edit.copy(last, p)
+        edit.replace(p, c + 13, QUOTE_MARK)
+        pos = last = c + 13
+    if edit is None:
+        return text, None
+    edit.copy(last, len(text))
+    return edit.done()
+
+
+def _from_html(text: str, quoted: list[str]) -> tuple[str, Chain]:
     """Comments exported from blogs: <blockquote> is quoted, other tags go, entities decode."""
+    chain = IDENTITY
     if "<" in text:
+        text, m = _blockquotes(text, quoted)
+        chain = chain.then(m)
+        text, m = offsets.sub(_BR, "\n", text)
+        chain = chain.then(m)
+        text, m = offsets.replace(text, TAGS.spans(text), "")
+        chain = chain.then(m)
+    if "&" in text:
+        text, m = offsets.sub(_CHARREF, lambda m: html.unescape(m.group(0)), text)
+        chain = chain.then(m)
+    return text, chain
 
-        def _quote(m: re.Match[str]) -> str:
-            quoted.append(_TAG.sub(" ", m.group(1)).strip())
-            return QUOTE_MARK
 
-        text = _BLOCKQUOTE.sub(_quote, text)
-        text = re.sub(r"<br\s*/?>|</p>", "\n", text, flags=re.IGNORECASE)
-        text = _TAG.sub("", text)
-    return html.unescape(text) if "&" in text else text
-
-
-_FIRST_WORD = re.compile(r"[\s¶@]*([A-Za-z0-9_]+)")
+_FIRST_WORD = re.compile(r"(?<![\s¶@])[\s¶@]*+([A-Za-z0-9_]+)")
 _POSSESSIVE = re.compile(r"['’]s$")
 _INTERJECTIONS = frozenset(
     "sorry thanks thank cheers hi hello hey oh ah well ok okay look listen yes no nope yeah yep "
@@ -202,9 +355,14 @@ def named_participants(
     """Participants named in the own words (capitalised, or a lower-case full name), in order
     of mention, leaving out names used to address someone ('…, Maggie.', 'Maria, don't…')."""
     found: list[str] = []
+    if not lookup:
+        return found
     matches = list(_WORD.finditer(own))
     toks = [m.group(0) for m in matches]
+    prefixes = _prefixes(frozenset(lookup))
     for idx, tok in enumerate(toks):
+        if norm_name(tok) not in prefixes and not _POSSESSIVE.search(tok):
+            continue  # no name starts with this word (one set lookup per word)
         lower = not tok[:1].isupper() and not tok[:1].isdigit()
         for k in (2, 1):
             if lower and k == 1:
@@ -219,6 +377,13 @@ def named_participants(
                         found.append(aid)
                     break
     return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _prefixes(keys: frozenset[str]) -> frozenset[str]:
+    """Every prefix of every name key: a word whose normalised form is not one cannot start
+    a name (a two-word name's key starts with its first word's)."""
+    return frozenset(k[:j] for k in keys for j in range(1, len(k) + 1))
 
 
 def _vocative(own: str, start: int, end: int) -> bool:

@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from streams.detect.findings import Reason
 from streams.detect.learned.features import Signals
 from streams.detect.learned.model import LinearModel
 from streams.detect.scorer import Score, TargetKind
@@ -33,7 +34,7 @@ class Decision:
     peer_heat: float
     target: TargetKind
     named_target: str | None
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     tier: str
     """Which tier decided the attack score: 'rules', 'fast' (or later 'encoder')."""
     fast: float | None
@@ -97,6 +98,9 @@ class TieredScorer:
             target = _default_target(signals, own)
         reasons = rule.reasons
         words = ", ".join(f"'{w}'" for w, _ in pred.top) or "its overall wording"
+        note = Reason(
+            "model", "model {p}: {words}", fields=(("p", f"{p:.2f}"), ("words", words)), tier="fast"
+        )
         if uncertain and self.encoder is not None:
             second = self.encoder(own, signals)
             attack = self.blend(p, second, p, "fast")
@@ -105,7 +109,7 @@ class TieredScorer:
             peer = max(peer, round(second * cfg.heat_weight, 3))
             return Decision(attack, peer, target, rule.named_target, reasons, "encoder", p, False)
         if p >= threshold:
-            reasons = (f"fast model {p:.2f}: {words}", *rule.reasons)
+            reasons = (note, *rule.reasons)
         return Decision(p, peer, target, rule.named_target, reasons, "fast", p, uncertain)
 
     def blend(self, fast: float | None, encoder: float, current: float, tier: str) -> float:
@@ -118,8 +122,14 @@ class TieredScorer:
         return round(w * encoder + (1.0 - w) * base, 3)
 
 
-def opinion_note(encoder: float, fast: float | None) -> str:
-    return f"encoder {encoder:.2f} (second opinion; fast tier {fast or 0:.2f})"
+def opinion_note(encoder: float, fast: float | None, verdict: str = "") -> Reason:
+    """'encoder: 0.91 (second opinion; fast tier 0.45)', optionally with a verdict."""
+    return Reason(
+        "second opinion",
+        "{p} (second opinion; fast tier {fast}){verdict}",
+        fields=(("p", f"{encoder:.2f}"), ("fast", f"{fast or 0:.2f}"), ("verdict", verdict)),
+        tier="encoder",
+    )
 
 
 def _default_target(signals: Signals, own: str) -> TargetKind:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from schemas.comment import CommentEvent
 from streams.detect import DetectConfig, Detector
+from streams.detect.findings import render
 from streams.detect.tiers import TieredScorer
 
 _T0 = datetime(2020, 1, 1, 12, 0, tzinfo=UTC)
@@ -125,7 +126,13 @@ def evaluate_pairs(
         predicted = rec.attack >= config.attack_threshold and rec.target is not None
         results.append(
             PairResult(
-                pair, predicted, rec.attack, rec.hostility, rec.target, rec.reasons, rec.tier
+                pair,
+                predicted,
+                rec.attack,
+                rec.hostility,
+                rec.target,
+                tuple(render(rec.reasons, rec.target)),
+                rec.tier,
             )
         )
     return results

@@ -147,6 +147,7 @@ class Settings(BaseSettings):
     max_participants: int = _DEFAULTS.max_participants
     inactivity_seconds: float = _DEFAULTS.inactivity_seconds
     chain_length: int = _DEFAULTS.chain_length
+    max_scored_chars: int = _DEFAULTS.max_scored_chars
 
     @field_validator("broker")
     @classmethod

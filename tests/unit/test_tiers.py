@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from schemas.comment import CommentEvent
 from schemas.opinion import SecondOpinion
 from streams.detect import DetectConfig, Detector
+from streams.detect.findings import render
 from streams.detect.ids import text_hash
 from streams.detect.learned.features import hashed
 from streams.detect.learned.model import LinearModel
@@ -45,7 +46,8 @@ def test_fast_tier_attack_targets_the_addressee_and_says_why() -> None:
     alerts = d.process(ev("c2", "u-b", "A houseplant would argue this better.", "c1", 1))
     rec = d.states["t"].comments["c2"]
     assert rec.tier == "fast" and rec.target == "u-a" and rec.attack >= 0.5
-    assert rec.reasons[0].startswith("fast model") and "'houseplant'" in rec.reasons[0]
+    why = render(rec.reasons, rec.target)
+    assert why[0].startswith("fast: model") and "'houseplant'" in why[0]
     (alert,) = alerts
     assert (alert.severity, alert.offender_author_id, alert.target_author_id, alert.tier) == (
         "personal_attack", "u-b", "u-a", "fast",
@@ -102,7 +104,7 @@ def test_second_opinion_raises_an_alert_that_names_the_encoder() -> None:
     assert alert.tier == "encoder" and alert.target_author_id == "u-a"
     rec = d.states["t"].comments["c2"]
     assert rec.tier == "encoder" and not rec.uncertain and rec.attack >= 0.5
-    assert rec.reasons[0].startswith("encoder 0.95")
+    assert render(rec.reasons, rec.target)[0].startswith("encoder: 0.95")
     assert d.process(opinion(reply, 0.95)) == []  # applied once: a replay changes nothing
 
 

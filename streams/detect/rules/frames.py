@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import re
 
+from streams.detect.context import Comment, Sentence
+from streams.detect.findings import Finding, TargetKind
+from streams.detect.negation import negated
+from streams.detect.rules.base import Cues, hit
 from streams.detect.trie import trie_pattern
+from streams.detect.weights import weight
+
+NAME = "frames"
+W_AIMED = weight("frames.aimed")
 
 _SUBJ2 = r"(?:you|you've|you have|you've got|you have got|ya|u)"
 _SUBJ3 = r"(?:he|she|he's|she's|he has|she has|he's got|she's got|him|her|his|hers)"
@@ -255,7 +263,7 @@ _FRAME_SPECS: tuple[tuple[str, float, str, str], ...] = (
         "dismissive command",
     ),
     (
-        r"\b(?:ok|okay|alright|sure|yes|right)\s*,?\s+(?:grandad|granddad|grandpa|grandma|"
+        r"\b(?:ok|okay|alright|sure|yes|right)(?:\s*+,)?\s++(?:grandad|granddad|grandpa|grandma|"
         r"granny|boomer|gramps|nan|sweetie|sweetheart|snowflake|kid|kiddo|junior)\b",
         0.6,
         "second",
@@ -383,48 +391,28 @@ def any_frame(low: str, frames: tuple[int, ...]) -> bool:
     return any(FRAMES[i][0].search(low) is not None for i in frames)
 
 
-# Informal spellings, so that the rules see "you're", "he's" and friends.
-_INFORMAL = re.compile(
-    r"\b(u r|youre|hes|shes|im|ive|youve|dont|cant|wont|doesnt|isnt|thats|couldnt|wouldnt|"
-    r"shouldnt|didnt|wasnt|arent|werent|youll|youd|theyre|yer)\b"
-)
-_UR_IS = re.compile(
-    r"\bur\b(?=\s+(?:a|an|so|such|literally|just|really|the|not|being|always|clearly|"
-    r"obviously|actually|totally|completely|honestly|probably|definitely)\b)"
-)
-_UR = re.compile(r"\bur\b")
-_NORMALISED = {
-    "u r": "you are",
-    "youre": "you're",
-    "hes": "he's",
-    "shes": "she's",
-    "im": "i'm",
-    "ive": "i've",
-    "youve": "you've",
-    "dont": "don't",
-    "cant": "can't",
-    "wont": "won't",
-    "doesnt": "doesn't",
-    "isnt": "isn't",
-    "thats": "that's",
-    "couldnt": "couldn't",
-    "wouldnt": "wouldn't",
-    "shouldnt": "shouldn't",
-    "didnt": "didn't",
-    "wasnt": "wasn't",
-    "arent": "aren't",
-    "werent": "weren't",
-    "youll": "you'll",
-    "youd": "you'd",
-    "theyre": "they're",
-    "yer": "your",
-}
+def _open(c: Comment) -> tuple[int, ...]:
+    frames = c.memo.get(NAME)
+    if frames is None:
+        frames = c.memo[NAME] = open_frames(c.low)
+    return frames  # type: ignore[return-value]
 
 
-def normalise(low: str) -> str:
-    """'ur literally a fossil' -> "you're literally a fossil"; 'ur kids' -> 'your kids'."""
-    if "ur" in low:
-        low = _UR.sub("your", _UR_IS.sub("you're", low))
-    if _INFORMAL.search(low):
-        low = _INFORMAL.sub(lambda m: _NORMALISED[m.group(1)], low)
-    return low
+def _any(c: Comment, text: str) -> bool:
+    return any_frame(text, _open(c))
+
+
+class Frames:
+    name = NAME
+    cues = Cues(check=_any)
+
+    def apply(self, s: Sentence) -> list[Finding]:
+        out: list[Finding] = []
+        for fm, w, aimed, desc in frame_matches(s.text, _open(s.comment)):
+            lw = s.left(fm.start(), 3)
+            if s.disclaimed(fm.start()) or negated(lw.tokens, clause=lw.clause):
+                continue
+            kind: TargetKind = "third" if aimed == "third" else "second"
+            h = hit(s, NAME, fm, w, fm.group(0).strip()[:50])
+            out.append(h.attack(W_AIMED, kind, f"{desc}: '{{span}}'"))
+        return out
