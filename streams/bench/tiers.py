@@ -68,7 +68,7 @@ def report(name: str, events: Sequence[CommentEvent]) -> None:
     n = len(events)
     print(f"{name}: {n:,} comments")
     print(f"  rules only             {r_rate:>9,.0f} comments/s  ({r_alerts} alerts)")
-    print(f"  rules + fast (default) {f_rate:>9,.0f} comments/s  ({f_alerts} alerts); "
+    print(f"  rules + fast           {f_rate:>9,.0f} comments/s  ({f_alerts} alerts); "
           f"fast tier {1e6 / f_rate - 1e6 / r_rate:,.0f} µs/comment extra")
     share = unsure / n if n else 0.0
     print(f"  stages: rules 100%, fast 100%, encoder {share:.1%} ({unsure} uncertain)")
