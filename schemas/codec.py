@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import orjson
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from schemas.alert import Alert
 from schemas.comment import CommentEvent
 from schemas.deadletter import DeadLetter, DeadLetterReason
 from schemas.opinion import ScoreRequest, SecondOpinion
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +39,8 @@ def _classify(err: ValidationError) -> DecodeError:
     return DecodeError("schema_error", detail)
 
 
-def decode_comment(raw: bytes | str) -> CommentEvent | DecodeError:
-    """Parse one JSON document into a CommentEvent, or say why not."""
+def _decode(raw: bytes | str, model_for: Callable[[dict[str, Any]], type[M]]) -> M | DecodeError:
+    """Parse one JSON object and validate it with the model `model_for(obj)` names."""
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -44,39 +48,28 @@ def decode_comment(raw: bytes | str) -> CommentEvent | DecodeError:
     if not isinstance(obj, dict):
         return DecodeError("schema_error", f"expected a JSON object, got {type(obj).__name__}")
     try:
-        return CommentEvent.model_validate(obj)
+        return model_for(obj).model_validate(obj)
     except ValidationError as exc:
         return _classify(exc)
+
+
+def decode_comment(raw: bytes | str) -> CommentEvent | DecodeError:
+    """Parse one JSON document into a CommentEvent, or say why not."""
+    return _decode(raw, lambda _: CommentEvent)
 
 
 def decode_event(raw: bytes | str) -> CommentEvent | SecondOpinion | DecodeError:
     """A record of the worker's input: a comment, or the encoder tier's second opinion
     (`"kind": "opinion"`). Never raises."""
-    try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return DecodeError("invalid_json", str(exc))
-    if not isinstance(obj, dict):
-        return DecodeError("schema_error", f"expected a JSON object, got {type(obj).__name__}")
-    try:
-        if obj.get("kind") == "opinion":
-            return SecondOpinion.model_validate(obj)
-        return CommentEvent.model_validate(obj)
-    except ValidationError as exc:
-        return _classify(exc)
+    return _decode(
+        raw,
+        lambda obj: SecondOpinion if obj.get("kind") == "opinion" else CommentEvent,  # type: ignore[return-value]
+    )
 
 
 def decode_request(raw: bytes | str) -> ScoreRequest | DecodeError:
-    try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return DecodeError("invalid_json", str(exc))
-    if not isinstance(obj, dict):
-        return DecodeError("schema_error", f"expected a JSON object, got {type(obj).__name__}")
-    try:
-        return ScoreRequest.model_validate(obj)
-    except ValidationError as exc:
-        return _classify(exc)
+    """A record of the encoder stage's input. Never raises."""
+    return _decode(raw, lambda _: ScoreRequest)
 
 
 def encode_model(model: ScoreRequest | SecondOpinion) -> bytes:
