@@ -119,3 +119,9 @@ def test_scorer_is_deterministic_and_batch_matches_single() -> None:
     texts = [t for t, _ in ATTACKS] + NOT_ATTACKS
     batch = S.score_batch([ScoreInput(t, PEOPLE) for t in texts])
     assert batch == [S.score(t, PEOPLE) for t in texts]
+
+
+def test_an_insult_said_of_a_thing_is_mild_heat_not_heat_at_people() -> None:
+    score = S.score("Fine, I'll own that, it was childish. Sorry.", PEOPLE)
+    assert score.attack == 0.0 and score.peer_heat < 0.3
+    assert [str(r) for r in score.reasons] == ["'childish' about something said"]

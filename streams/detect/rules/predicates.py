@@ -28,6 +28,8 @@ W_OTHERS = weight("predicate.others")
 W_CALLED = weight("called.by_me")
 W_CALLED_OUTSIDER = weight("called.outsider")
 W_REPORTED = weight("called.reported")
+W_THING = weight("insult.about_a_thing")
+THINGS = frozenset(["it", "this", "that", "which", "what", "there", "here"])
 
 MIND_NOUNS = frozenset(
     "brain brains mind head thought thoughts thinking process processes logic reasoning "
@@ -67,6 +69,9 @@ def predicate(h: Hit, left: list[str], j: int, subj: str, is_negated: bool) -> F
             return h.heat(W_THIRD_OUTSIDER, "insult '{span}' about an outsider", outsider=True)
         template = "'{subject} is {span}' said about {target}"
         return h.attack(W_THIRD, "third", template, fields=(("subject", subj),))
+    if subj in THINGS:
+        # "which is ridiculous", "that's idiotic": about something said, not about someone
+        return h.heat(W_THING, "'{span}' about something said")
     aid = c.participants.get(subj)
     if aid is None and j > 0:
         aid = c.participants.get(left[j - 1] + subj)
