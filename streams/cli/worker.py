@@ -55,7 +55,7 @@ def store_problem(store: str) -> str | None:
     if any(importlib.util.find_spec(m) for m in ("rocksdict", "rocksdb")):
         return None
     return ("FLAMEWATCH_STORE=rocksdb:// needs the rocksdict package "
-            "(pip install rocksdict), or use memory://")
+            "(pip install 'flamewatch[rocksdb]'), or use memory://")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -252,12 +252,16 @@ class Deployment:
     def create_topics(self) -> None:
         run(lambda: ensure_topics(self.settings))
 
-    def start_worker(self, name: str | None = None) -> WorkerProcess:
+    def start_worker(self, name: str | None = None, data: str | None = None) -> WorkerProcess:
+        """A worker with its own log; its data directory is `data-<data or name>`."""
         name = name or f"worker{len(self.workers) + 1}"
-        env = {**self.env, "FLAMEWATCH_DATA_DIR": str(self.workdir / f"data-{name}")}
+        env = {**self.env, "FLAMEWATCH_DATA_DIR": str(self.data_dir(data or name))}
         worker = WorkerProcess(name, env, self.workdir / f"{name}.log").start()
         self.workers.append(worker)
         return worker
+
+    def data_dir(self, name: str) -> Path:
+        return self.workdir / f"data-{name}"
 
     def logs(self) -> str:
         return "\n".join(w.tail() for w in self.workers)
