@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,6 +15,7 @@ from streams.service.codec import DEFLATE
 from tests.integration.service_support import (
     Deployment,
     build_dataset,
+    first_of_each,
     offline_alerts,
     per_thread,
     wait_until,
@@ -48,17 +48,6 @@ def persisted_offsets(data_dir: Path) -> dict[int, int]:
             store.close()
         if value is not None:
             out[int(db.name.split("-")[1].split(".")[0])] = int(value)
-    return out
-
-
-def first_of_each(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Without repeats of an alert id (at-least-once delivery may repeat one)."""
-    seen: set[str] = set()
-    out = []
-    for alert in alerts:
-        if alert["alert_id"] not in seen:
-            seen.add(alert["alert_id"])
-            out.append(alert)
     return out
 
 

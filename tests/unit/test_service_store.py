@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from streams.bench.synthetic import synthetic_events
+from bench.synthetic import synthetic_events
 from streams.detect import DetectConfig, ThreadState, decode_state, encode_state, is_expired
 from streams.detect import step as core_step
 from streams.service.codec import DEFLATE, StateCodec
