@@ -112,28 +112,12 @@ def summarize(values_ms: Sequence[float]) -> dict[str, float | None]:
     }
 
 
-async def measure(
-    *,
-    broker_url: str,
-    bootstrap: str,
-    partitions: int,
-    rate: float,
-    seconds: float,
-    threads: int,
-    workdir: Path,
-    progress: Progress,
-    runs: int = 1,
-    extra_env: Mapping[str, str] | None = None,
-    broker_pid: int | None = None,
-) -> Latency:
+async def measure(*, runs: int = 1, **kwargs: Any) -> Latency:
+    """`runs` runs of `measure_once(**kwargs)`, each with a fresh worker and topics."""
     out = []
     for i in range(runs):
         label = f"latency run {i + 1}/{runs}" if runs > 1 else "latency"
-        out.append(await measure_once(
-            broker_url=broker_url, bootstrap=bootstrap, partitions=partitions, rate=rate,
-            seconds=seconds, threads=threads, workdir=workdir, progress=progress,
-            extra_env=extra_env, label=label, broker_pid=broker_pid,
-        ))
+        out.append(await measure_once(label=label, **kwargs))
     return Latency(out)
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from streams.harness import cancel
+
 
 @dataclass
 class Sample:
@@ -48,11 +50,8 @@ class CommitWatcher:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         if self._admin is not None:
             with contextlib.suppress(Exception):
                 await self._admin.close()

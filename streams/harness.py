@@ -510,12 +510,17 @@ class AlertReader:
                         self.detected[alert_id] = detected - wall_minus_mono
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         if self._consumer is not None:
             with contextlib.suppress(Exception):
                 await self._consumer.stop()
             self._consumer = None
+
+
+async def cancel(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a background task and wait until it is gone (whatever it raised)."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task

@@ -367,26 +367,8 @@ class CommentAgent:
         stats.changelog_batches += batches
 
 
-def register_agent(
-    app: faust.App,
-    source: TopicT,
-    store: ThreadStore,
-    changelog: ChangelogWriter,
-    outputs: Outputs,
-    processor: BatchProcessor,
-    *,
-    batch_size: int,
-    batch_window: float,
-    flush_interval: float,
-    max_unflushed: int,
-    on_batch: Callable[[BatchResult, float], None] | None = None,
-    lock: asyncio.Lock | None = None,
-) -> Any:
-    agent = CommentAgent(
-        app, store, changelog, outputs, processor, batch_size=batch_size,
-        batch_window=batch_window, flush_interval=flush_interval,
-        max_unflushed=max_unflushed, on_batch=on_batch, lock=lock,
-    )
+def register_agent(app: faust.App, source: TopicT, agent: CommentAgent) -> Any:
+    """The Faust agent on `source` that runs `agent`'s loop."""
 
     async def comments(stream: Any) -> None:  # a faust.Stream; its channel is read directly
         await agent.run(stream)

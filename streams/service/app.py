@@ -24,7 +24,7 @@ import faust
 from faust.types import TP, TableT
 
 from streams.service import health, webauth
-from streams.service.agents import Outputs, register_agent
+from streams.service.agents import CommentAgent, Outputs, register_agent
 from streams.service.changelog import ChangelogWriter
 from streams.service.consumer import install_consumer
 from streams.service.deadletter import DeadLetterLimits
@@ -85,8 +85,8 @@ def create_app(
 ) -> Service:
     """The app with its topics, table, agent, timers and stats page.
 
-    `core` and `agent_factory` are for tests and benchmarks (defaults: streams.detect and the
-    batch agent).
+    `core` and `agent_factory` are for tests and benchmarks (defaults: streams.detect, and
+    register_agent, which runs the CommentAgent as a Faust agent).
     """
     core = core or Core.default(settings.tiered_scorer(), ask_encoder=settings.uses_encoder)
     config = settings.detect_config()
@@ -173,20 +173,15 @@ def create_app(
         for observe in observers:
             observe(result, seconds)
 
-    agent = agent_factory(
-        app,
-        source,
-        store,
-        ChangelogWriter(app, table),
-        outputs,
-        processor,
+    agent = agent_factory(app, source, CommentAgent(
+        app, store, ChangelogWriter(app, table), outputs, processor,
         batch_size=settings.batch_size,
         batch_window=settings.batch_window,
         flush_interval=settings.flush_interval,
         max_unflushed=MAX_UNFLUSHED,
         on_batch=on_batch,
         lock=lock,
-    )
+    ))
     service = Service(app, settings, table, outputs, stats, processor, store, expirer, agent,
                       lock)
     _add_timers(service)
