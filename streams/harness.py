@@ -119,7 +119,9 @@ class Child:
     def returncode(self) -> int | None:
         return self.proc.poll()
 
+    @property
     def log(self) -> str:
+        """Its output so far."""
         try:
             return self.log_path.read_text(errors="replace")
         except OSError:
@@ -168,15 +170,15 @@ class WorkerProcess(Child):
 
     def partitions(self) -> set[int] | None:
         """The partitions of the comments topic it last reported, None before the first."""
-        return parse_partitions(self.log())
+        return parse_partitions(self.log)
 
     def totals(self) -> dict[str, int]:
         """The counters of its last stats line (the 'stopping; totals' one after stop())."""
-        return parse_totals(self.log())
+        return parse_totals(self.log)
 
     @property
     def ready(self) -> bool:
-        return READY_MARK in self.log()
+        return READY_MARK in self.log
 
     async def wait_ready(self, timeout: float) -> set[int]:
         """Until it has its first partitions (returns them); ChildExited/TimeoutError."""

@@ -288,7 +288,7 @@ def _start_console(env: dict[str, str], tmp: Path, app_id: str, deadline: float)
     say("starting the moderator console ...")
     console = Child("console", [sys.executable, "-m", "streams", "console"], console_vars,
                     tmp / "console.log")
-    url = wait_for_url(console.log, lambda: console.alive,
+    url = wait_for_url(lambda: console.log, lambda: console.alive,
                        min(deadline, time.monotonic() + 30))
     say(f"console: {url}")
     say(f"  one-time login link: {url}login/once/{once}")

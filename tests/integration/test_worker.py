@@ -274,7 +274,7 @@ def test_idle_threads_expire_also_after_a_restore(deployment: Deployment) -> Non
     wait_until(lambda: first.totals().get("processed") == len(early), 60,
                "the first worker to process the early threads", deployment.logs)
     assert first.stop() == 0
-    assert "expired" not in first.log().split("stopping;")[0].replace("expired=0", "")
+    assert "expired" not in first.log.split("stopping;")[0].replace("expired=0", "")
 
     # A new worker restores "early" and "later" from the changelog, never sees their comments,
     # and must still forget them once event time moves a day on.
@@ -285,7 +285,7 @@ def test_idle_threads_expire_also_after_a_restore(deployment: Deployment) -> Non
                                  "FLAMEWATCH_WEB_TOKEN": token})
     second = deployment.start_worker("second")
     send(late)
-    wait_until(lambda: "expired 2 idle thread(s)" in second.log(), 60,
+    wait_until(lambda: "expired 2 idle thread(s)" in second.log, 60,
                "the restored threads to expire", deployment.logs)
     request = Request(f"http://127.0.0.1:{port}/flamewatch/stats/",
                       headers={"Authorization": f"Bearer {token}"})
