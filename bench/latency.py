@@ -21,8 +21,8 @@ from bench.progress import Progress
 from bench.results import Latency, LatencyRun
 from bench.stats_page import worker_stats
 from bench.system import cores_used, cpu_sample
-from bench.worker import start_workers
-from streams.harness import AlertReader, create_topics, produce, produce_paced, run_id
+from bench.worker import fresh_worker
+from streams.harness import AlertReader, produce, produce_paced
 
 WARM_PREFIX = "warm-"
 
@@ -138,15 +138,11 @@ async def measure_once(
     n = max(1, int(rate * seconds))
     data = dataset.build(n, threads, seed=11)
     warm = dataset.build(200, 10, seed=12, prefix=WARM_PREFIX, expect_alerts=False)
-    app_id = run_id("bench-lat")
-    topic, alerts_topic = f"{app_id}-comments", f"{app_id}-alerts"
-    await create_topics(bootstrap, {topic: partitions, alerts_topic: partitions})
-    reader = AlertReader(bootstrap, alerts_topic, partitions)
+    fresh = await fresh_worker("bench-lat", broker_url=broker_url, bootstrap=bootstrap,
+                               partitions=partitions, workdir=workdir, extra_env=extra_env)
+    app_id, topic, child, port = fresh.app_id, fresh.topic, fresh.child, fresh.port
+    reader = AlertReader(bootstrap, fresh.alerts_topic, partitions)
     await reader.start()
-    [child], [port] = start_workers(
-        1, broker_url=broker_url, app_id=app_id, comments_topic=topic,
-        alerts_topic=alerts_topic, partitions=partitions, workdir=workdir, extra_env=extra_env,
-    )
     watcher = CommitWatcher(bootstrap, app_id, topic, interval=0.5)
     await watcher.start()
     try:

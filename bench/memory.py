@@ -31,8 +31,8 @@ from bench.progress import Progress
 from bench.results import Memory, MemoryRound
 from bench.stats_page import worker_stats
 from bench.system import dir_bytes
-from bench.worker import start_workers
-from streams.harness import create_topics, produce, run_id
+from bench.worker import fresh_worker
+from streams.harness import produce
 
 EXPIRY_INTERVAL = 1.0
 
@@ -79,12 +79,9 @@ async def measure(
     def start_of(generation: int) -> datetime:
         return dataset.T0 + timedelta(seconds=generation * gap)
 
-    app_id = run_id("bench-mem-" + store.split(":", 1)[0])
-    topic, alerts_topic = f"{app_id}-comments", f"{app_id}-alerts"
-    await create_topics(bootstrap, {topic: partitions, alerts_topic: partitions})
-    [child], [port] = start_workers(
-        1, broker_url=broker_url, app_id=app_id, comments_topic=topic,
-        alerts_topic=alerts_topic, partitions=partitions, workdir=workdir,
+    fresh = await fresh_worker(
+        "bench-mem-" + store.split(":", 1)[0], broker_url=broker_url, bootstrap=bootstrap,
+        partitions=partitions, workdir=workdir,
         extra_env={
             **(extra_env or {}),
             "FLAMEWATCH_STORE": store,
@@ -92,7 +89,8 @@ async def measure(
             "FLAMEWATCH_EXPIRY_INTERVAL": str(EXPIRY_INTERVAL),
         },
     )
-    data_dir = workdir / child.name
+    app_id, topic, child, port = fresh.app_id, fresh.topic, fresh.child, fresh.port
+    data_dir = fresh.data_dir
     watcher = CommitWatcher(bootstrap, app_id, topic)
     await watcher.start()
     if generations < 1:

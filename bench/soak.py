@@ -24,8 +24,8 @@ from typing import Any
 from bench import dataset
 from bench.progress import Progress
 from bench.stats_page import worker_stats
-from bench.worker import start_workers
-from streams.harness import create_topics, produce_paced, run_id
+from bench.worker import fresh_worker
+from streams.harness import produce_paced
 
 EXPIRY_INTERVAL = 1.0
 
@@ -58,18 +58,16 @@ async def measure(
     span = dataset.event_span_seconds(per_wave)
     inactivity = span + 60.0
     gap = span + inactivity + 120.0
-    app_id = run_id("bench-soak")
-    topic, alerts_topic = f"{app_id}-comments", f"{app_id}-alerts"
-    await create_topics(bootstrap, {topic: partitions, alerts_topic: partitions})
-    [child], [port] = start_workers(
-        1, broker_url=broker_url, app_id=app_id, comments_topic=topic,
-        alerts_topic=alerts_topic, partitions=partitions, workdir=workdir,
+    fresh = await fresh_worker(
+        "bench-soak", broker_url=broker_url, bootstrap=bootstrap, partitions=partitions,
+        workdir=workdir,
         extra_env={
             **(extra_env or {}),
             "FLAMEWATCH_INACTIVITY_SECONDS": f"{inactivity:.0f}",
             "FLAMEWATCH_EXPIRY_INTERVAL": str(EXPIRY_INTERVAL),
         },
     )
+    app_id, topic, child, port = fresh.app_id, fresh.topic, fresh.child, fresh.port
     series: list[tuple[float, int | None]] = []
     samples: list[dict[str, Any]] = []
     began = time.monotonic()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,14 @@ from bench.stats_page import WEB_TOKEN, worker_stats
 from streams.brokers.base import free_port
 from streams.harness import AlertReader, WorkerProcess, create_topics, run_id, worker_env
 
-BENCH_WORKER_ENV = {"FLAMEWATCH_SESSION_TIMEOUT": "10", "FLAMEWATCH_HEARTBEAT_INTERVAL": "1"}
-"""What every benchmarked worker gets on top of its defaults."""
+BENCH_WORKER_ENV = {
+    "FLAMEWATCH_SESSION_TIMEOUT": "10",
+    "FLAMEWATCH_HEARTBEAT_INTERVAL": "1",
+    # the tiers the throughput targets name (rules + the fast learned tier), and what the
+    # offline core the expected alerts come from runs; no encoder stage is started here
+    "FLAMEWATCH_SCORER": "rules+fast",
+}
+"""What every benchmarked worker gets on top of its defaults (--worker-env overrides it)."""
 
 
 def start_workers(
@@ -49,6 +56,42 @@ def start_workers(
         )
         workers.append(WorkerProcess(name, env, workdir / f"{name}.log"))
     return workers, ports
+
+
+@dataclass
+class FreshWorker:
+    """One worker of its own app id, comments and alerts topics (latency, memory, soak)."""
+
+    app_id: str
+    topic: str
+    alerts_topic: str
+    child: WorkerProcess
+    port: int
+    """Its stats page."""
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.child.log_path.parent / self.child.name)
+
+
+async def fresh_worker(
+    prefix: str,
+    *,
+    broker_url: str,
+    bootstrap: str,
+    partitions: int,
+    workdir: Path,
+    extra_env: Mapping[str, str] | None = None,
+) -> FreshWorker:
+    """Create the topics of a new app `prefix-…` and start one worker on them."""
+    app_id = run_id(prefix)
+    topic, alerts_topic = f"{app_id}-comments", f"{app_id}-alerts"
+    await create_topics(bootstrap, {topic: partitions, alerts_topic: partitions})
+    [child], [port] = start_workers(
+        1, broker_url=broker_url, app_id=app_id, comments_topic=topic,
+        alerts_topic=alerts_topic, partitions=partitions, workdir=workdir, extra_env=extra_env,
+    )
+    return FreshWorker(app_id, topic, alerts_topic, child, port)
 
 
 async def measure(

@@ -136,6 +136,19 @@ class ThreadStore(MutableMapping[bytes, bytes]):
                 self._cache_put(key, value, state)
         self.flushing = {}
 
+    def flush_into(self, table: MutableMapping[bytes, bytes]) -> Flush:
+        """A whole flush written straight into `table` (for tests and tools; the worker
+        writes its flushes through changelog.py)."""
+        flush = self.begin_flush()
+        self.encode(flush)
+        for _partition, key, value in flush.records:
+            if value is None:
+                table.pop(key, None)
+            else:
+                table[key] = value
+        self.end_flush(flush)
+        return flush
+
     @property
     def cached_bytes(self) -> int:
         """Estimated memory of the decoded clean states kept."""

@@ -253,14 +253,7 @@ def test_the_decoded_state_cache_is_bounded_in_bytes_and_emptied_on_expiry() -> 
         # what the agent does after a batch, with a flush right away
         for key, state in result.states.items():
             store.put(key, result.last_record[key].partition, state)
-        pending = store.begin_flush()
-        store.encode(pending)
-        for _p, key, value in pending.records:
-            if value is None:
-                table.pop(key, None)
-            else:
-                table[key] = value
-        store.end_flush(pending)
+        store.flush_into(table)
 
     t0 = NOW - timedelta(days=30)
     before = live_states()

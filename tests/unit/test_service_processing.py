@@ -65,14 +65,7 @@ class Table(dict[bytes, bytes]):
         for key, state in result.states.items():
             self.store.put(key, result.last_record[key].partition, state)
         if flush:
-            pending = self.store.begin_flush()
-            self.store.encode(pending)
-            for _partition, key, value in pending.records:
-                if value is None:
-                    self.pop(key, None)
-                else:
-                    self[key] = value
-            self.store.end_flush(pending)
+            self.store.flush_into(self)
 
 
 def offline(lines: list[bytes]) -> list[dict[str, Any]]:

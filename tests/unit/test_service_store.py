@@ -53,15 +53,7 @@ def make_store(table: dict[bytes, bytes] | None = None, **kw: Any) -> ThreadStor
 
 
 def flush(store: ThreadStore, table: dict[bytes, bytes]) -> list[tuple[int, bytes, Any]]:
-    pending = store.begin_flush()
-    store.encode(pending)
-    for _partition, key, value in pending.records:
-        if value is None:
-            table.pop(key, None)
-        else:
-            table[key] = value
-    store.end_flush(pending)
-    return pending.records
+    return store.flush_into(table).records
 
 
 def test_changes_stay_in_the_worker_until_a_flush_writes_them_once_each() -> None:
