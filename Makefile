@@ -11,7 +11,7 @@ setup: $(SETUP_STAMP)
 
 $(SETUP_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,rocksdb]'
 	touch $@
 
 # Apache Kafka jars for the integration tests, fetched once with Maven into ~/.cache/flamewatch.

@@ -1,9 +1,11 @@
-"""`flamewatch bench`: the benchmark suite of issue 4 (see docs/PERFORMANCE.md).
+"""`flamewatch bench`: the benchmark suite in the top-level `bench` package (see
+docs/PERFORMANCE.md, which also holds the targets).
 
 Starts its own broker (Apache Kafka by default), produces one synthetic comments topic and
 measures side by side on it: a raw aiokafka consumer group, a bare Faust agent, the real worker
-and two workers; then alert latency at a fixed offered rate, worker memory with expiry, and the
-core alone. Prints a table and writes JSON. Numbers are reported, never asserted.
+and two workers; then alert latency at a fixed offered rate (several runs), worker memory with
+expiry (memory and RocksDB stores), and the core alone. Prints a table and writes JSON.
+Numbers are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-DEFAULT_JSON = Path("bench/results/latest.json")
+DEFAULT_JSON = Path("bench-results/latest.json")
 
 
 def register(subparsers: Any) -> None:
@@ -41,8 +43,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="PATH",
                         help=f"where to write the JSON results (default {DEFAULT_JSON})")
     parser.add_argument("--only", default=None, metavar="SECTIONS",
-                        help="comma-separated subset of: core, raw, bare, bare_take, "
-                        "flamewatch, scaleout, latency, memory, adversarial, soak")
+                        help="comma-separated subset of: core, raw, bare, flamewatch, "
+                        "scaleout, latency, memory, memory_rocksdb, adversarial, soak")
     parser.add_argument("--skip", default=None, metavar="SECTIONS",
                         help="comma-separated sections to leave out")
     parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
@@ -61,7 +63,7 @@ def register(subparsers: Any) -> None:
 
 
 def _sizes_module() -> Any:
-    from streams.bench import sizes
+    from bench import sizes
 
     return sizes
 
@@ -107,7 +109,7 @@ def worker_env(args: argparse.Namespace) -> dict[str, str]:
 
 
 def choose_broker(args: argparse.Namespace) -> Any:
-    from streams.bench import suite
+    from bench import suite
 
     existing = os.environ.get("FLAMEWATCH_BROKER")
     kind = args.broker or ("existing" if existing else "kafka")
@@ -121,8 +123,8 @@ def run(args: argparse.Namespace) -> int:
 
     import orjson
 
-    from streams.bench import report, suite
-    from streams.bench.progress import Progress
+    from bench import report, suite
+    from bench.progress import Progress
 
     logging.basicConfig(level=logging.ERROR)  # aiokafka's retry warnings are noise here
     # a consumer assigned to a topic created a moment ago may see stale metadata once; it retries
@@ -148,6 +150,6 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     print(report.render(results))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
+    args.json.write_bytes(orjson.dumps(results.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
     print(f"\nJSON written to {args.json}", file=sys.stderr)
     return 0

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -21,12 +20,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
+if TYPE_CHECKING:
+    from streams.harness import Child, WorkerProcess
+
 SAMPLE = Path(__file__).resolve().parents[1] / "service" / "sample_thread.jsonl"
-READY_MARK = "processing partitions ["
 
 
 def register(subparsers: Any) -> None:
@@ -139,49 +140,11 @@ def broker_for_demo(settings_broker: str | None) -> Iterator[str]:
         say("broker stopped")
 
 
-class WorkerProcess:
-    def __init__(self, env: dict[str, str], log_path: Path, command: str = "worker") -> None:
-        self.log_path = log_path
-        self._log: IO[bytes] = log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams", command],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def tail(self, n: int = 25) -> str:
-        return "\n".join("    " + ln for ln in self.log().splitlines()[-n:])
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self) -> int:
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._log.close()
-        return self.proc.returncode
-
-
-async def _wait_ready(worker: WorkerProcess, deadline: float) -> None:
-    while READY_MARK not in worker.log():
-        if not worker.alive():
-            raise RuntimeError(f"the worker exited early:\n{worker.tail()}")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the worker did not get its partitions in time:\n{worker.tail()}")
-        await asyncio.sleep(0.2)
-
-
 async def _demo(args: argparse.Namespace, settings: Any, worker: WorkerProcess,
                 deadline: float) -> int:
     from streams.cli.alerts import read_topic
     from streams.cli.replay import replay
+    from streams.harness import ChildExited
     from streams.service.security import client_options
 
     lines, comments, names = load_comments(args.file)
@@ -189,9 +152,15 @@ async def _demo(args: argparse.Namespace, settings: Any, worker: WorkerProcess,
     threads = {orjson.loads(ln)["thread_id"] for ln in lines}
 
     say("waiting for the worker to join its consumer group ...")
-    await _wait_ready(worker, deadline)
-    owned = worker.log().split(READY_MARK, 1)[1].split("]")[0]
-    say(f"worker ready (partitions {owned} of {settings.comments_topic})")
+    try:
+        owned = await worker.wait_ready(max(deadline - time.monotonic(), 0.1))
+    except ChildExited as exc:
+        raise RuntimeError(f"the worker exited early:\n{exc}") from None
+    except TimeoutError:
+        raise TimeoutError(f"the worker did not get its partitions in time:\n"
+                           f"{worker.tail(25)}") from None
+    say(f"worker ready (partitions {', '.join(map(str, sorted(owned)))} of "
+        f"{settings.comments_topic})")
 
     received = 0
     done = asyncio.Event()
@@ -223,7 +192,7 @@ async def _demo(args: argparse.Namespace, settings: Any, worker: WorkerProcess,
         try:
             await asyncio.wait_for(done.wait(), timeout=max(remaining, 0.1))
         except TimeoutError:
-            say(f"timed out: {received} of {expected} alert(s) received\n{worker.tail()}")
+            say(f"timed out: {received} of {expected} alert(s) received\n{worker.tail(25)}")
             return 1
     finally:
         printer.cancel()
@@ -277,9 +246,11 @@ def run(args: argparse.Namespace) -> int:
         except TopicError as exc:
             say(str(exc))
             return 1
+        from streams.harness import WorkerProcess
+
         say(f"starting a worker (app {settings.app_id}) ...")
-        worker = WorkerProcess(env, Path(tmp) / "worker.log")
-        console: WorkerProcess | None = None
+        worker = WorkerProcess("worker", env, Path(tmp) / "worker.log")
+        console: Child | None = None
         code = 1
         try:
             if not args.no_console:
@@ -287,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
             code = asyncio.run(_demo(args, settings, worker, deadline))
             if args.keep and code == 0:
                 say("--keep: everything stays up; press Ctrl-C to stop")
-                while worker.alive():
+                while worker.alive:
                     time.sleep(0.5)
                 say("the worker stopped")
         except (RuntimeError, TimeoutError) as exc:
@@ -302,21 +273,23 @@ def run(args: argparse.Namespace) -> int:
             say("stopping the worker ...")
             rc = worker.stop()
             if rc not in (0, -signal.SIGTERM):
-                say(f"worker exited with {rc}:\n{worker.tail()}")
+                say(f"worker exited with {rc}:\n{worker.tail(25)}")
             if user_broker:
                 _delete_demo_topics(settings)
     say(f"done in {time.monotonic() - began:.1f}s")
     return code
 
 
-def _start_console(env: dict[str, str], tmp: Path, app_id: str,
-                   deadline: float) -> WorkerProcess:
+def _start_console(env: dict[str, str], tmp: Path, app_id: str, deadline: float) -> Child:
     from streams.cli.demo_console import console_env, wait_for_url
+    from streams.harness import Child
 
     console_vars, token, once = console_env(env, tmp, app_id)
     say("starting the moderator console ...")
-    console = WorkerProcess(console_vars, tmp / "console.log", command="console")
-    url = wait_for_url(console.log, console.alive, min(deadline, time.monotonic() + 30))
+    console = Child("console", [sys.executable, "-m", "streams", "console"], console_vars,
+                    tmp / "console.log")
+    url = wait_for_url(lambda: console.log, lambda: console.alive,
+                       min(deadline, time.monotonic() + 30))
     say(f"console: {url}")
     say(f"  one-time login link: {url}login/once/{once}")
     say(f"  or log in with the token: {token}")
@@ -325,24 +298,14 @@ def _start_console(env: dict[str, str], tmp: Path, app_id: str,
 
 def _delete_demo_topics(settings: Any) -> None:
     """Leave the user's broker as we found it (best effort)."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
+    from streams.harness import delete_topics
     from streams.service.security import client_options
 
-    async def delete() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers,
-                                    **client_options(settings))
-        await admin.start()
-        try:
-            prefix = settings.app_id
-            names = [t for t in await admin.list_topics() if t.startswith(prefix)]
-            if names:
-                await admin.delete_topics(names)
-                say(f"deleted demo topics {', '.join(sorted(names))}")
-        finally:
-            await admin.close()
-
     try:
-        asyncio.run(delete())
+        names = asyncio.run(delete_topics(settings.bootstrap_servers, settings.app_id,
+                                          **client_options(settings)))
     except Exception as exc:
         say(f"could not delete the demo topics: {exc!r}")
+        return
+    if names:
+        say(f"deleted demo topics {', '.join(names)}")

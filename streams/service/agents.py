@@ -1,8 +1,17 @@
-"""The thin Faust agent: batch of raw records → core (processing.py) → publish alerts / dead
-letters / rekeyed records and wait for them → one table write per thread → wait for those.
+"""The Faust agent: batches of raw records → core (processing.py) → alerts, dead letters and
+rekeyed records published and waited for → new states kept in the ThreadStore (store.py),
+written to the changelog in bulk at most every `flush_interval` seconds.
 
-Offsets of a batch are acknowledged by `take_events` only after the body below has run, and the
-body returns only once everything it produced is on the broker: at-least-once.
+At-least-once: an event is acknowledged to Faust (which then may commit its offset) only once
+the flush that follows its batch is durable. A flush is taken between two batches, so every
+state it writes has its alerts out already. Faust commits the highest offset below which every
+event is acknowledged, so a partition's committed offset never passes a change that is not on
+the changelog yet; a worker killed at any point restarts from there, re-sends at most the
+alerts of the comments after it (same ids) and finds the rest already applied.
+
+Events are read from the topic channel's queue in batches (`BatchReader`), not through
+`Stream.take_events`: no per-event stream machinery, no auto-ack at the end of each batch, and
+a batch is whatever has arrived plus at most `batch_window` seconds.
 
 The core runs in a worker thread (`asyncio.to_thread`), so a batch of costly comments never
 stops the event loop: heartbeats, the web views (/healthz) and timers go on meanwhile. A lock
@@ -15,21 +24,26 @@ import asyncio
 import logging
 import os
 import time
-import weakref
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import faust
-from faust.streams import _current_event  # the contextvar Table/Store use for `current_event()`
-from faust.types import EventT, TableT, TopicT
+from faust.types import EventT, TopicT
 
+from streams.service.changelog import ChangelogWriter
 from streams.service.processing import BatchProcessor, BatchResult, Record
+from streams.service.sequence import SequenceGuard
+from streams.service.store import ThreadStore
 
 log = logging.getLogger("flamewatch.worker")
 
 EXIT_BATCH_FAILED = 70  # EX_SOFTWARE
+REBALANCE_POLL = 0.05
+"""While changes are unflushed, how often (s) the agent looks whether a rebalance started
+(Faust waits for every event in hand to be acknowledged before it gives partitions away)."""
+ENCODE_SLICE = 256
+"""States encoded between two yields to the event loop during a flush."""
 
 
 def _exit_now(code: int) -> None:
@@ -58,46 +72,131 @@ def to_record(event: EventT) -> Record:
     )
 
 
-@contextmanager
-def _as_current(event: EventT) -> Any:
-    """Make `event` the current event of this task (stores such as RocksDB pick the partition
-    database from it). Only this task's context changes, not the stream's."""
-    token = _current_event.set(weakref.ref(event))
-    try:
-        yield
-    finally:
-        _current_event.reset(token)
+class BatchReader:
+    """Batches of events from a topic channel (an iterator clone subscribed to the topics).
 
-
-async def flush_producer(app: faust.App, timeout: float = 60.0) -> None:
-    """Wait until every record queued so far (table changelog included) is on the broker.
-
-    Faust's own flush gives up on its buffer after 0.1 s without progress; drain it fully.
+    Does what Faust's Stream does per event, once per batch: events are tracked as
+    unacknowledged until the agent acks them, and events of a previous consumer generation or
+    read while flow control is off (a rebalance has begun) are dropped. Unlike Faust's Stream,
+    dropped events are NOT acknowledged: Faust forgets a revoked partition's committed offset
+    before it commits one last time, so acking an event nobody processed could commit past
+    it. Unacknowledged, it is fetched again from the committed offset after the rebalance.
+    Events must also come in offset order without holes (sequence.py); the partition is
+    re-fetched when they do not.
     """
-    producer = app.producer
-    deadline = asyncio.get_running_loop().time() + timeout
-    while producer.buffer.size:
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"producer buffer still holds {producer.buffer.size} records")
-        await producer.buffer.flush()
-    await producer.flush()
+
+    def __init__(
+        self, app: faust.App, channel: Any, max_size: int, window: float, stats: Any
+    ) -> None:
+        self.app = app
+        self.app_stats = stats
+        self.queue = channel.queue
+        self.max_size = max_size
+        self.window = window
+        self.guard = SequenceGuard()
+        self._generation: int | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._loop = asyncio.get_running_loop()
+
+    async def read(self, timeout: float | None) -> list[EventT]:
+        """Wait up to `timeout` seconds (None: for ever) for an event, then up to `window`
+        seconds more for the batch to fill; [] when nothing came."""
+        queue = self.queue
+        if queue.empty():
+            try:
+                first = await asyncio.wait_for(queue.get(), timeout)
+            except TimeoutError:
+                return []
+            raw = [first]
+        else:
+            raw = []
+        began = self._loop.time()
+        self._drain(raw)
+        if len(raw) < self.max_size and self.window > 0:
+            remaining = self.window - (self._loop.time() - began)
+            if remaining > 0:
+                await asyncio.sleep(remaining)
+            self._drain(raw)
+        return self._admit(raw)
+
+    def _drain(self, into: list[EventT]) -> None:
+        queue, limit = self.queue, self.max_size
+        while len(into) < limit and not queue.empty():
+            into.append(queue.get_nowait())
+
+    def _admit(self, raw: list[Any]) -> list[EventT]:
+        app = self.app
+        consumer: Any = app.consumer
+        active = app.flow_control.is_active()
+        generation = app.consumer_generation_id
+        if generation != self._generation:
+            self._generation = generation
+            self.guard.reset()
+        guard, now = self.guard, self._loop.time()
+        committed = consumer._committed_offset  # set by Faust's seek after each rebalance
+        unacked = consumer.unacked
+        acking = app.topics.acking_topics
+        on_message_in = app.sensors.on_message_in
+        events: list[EventT] = []
+        for event in raw:
+            message = event.message
+            if not active or message.generation_id != generation:
+                continue
+            tp = message.tp
+            if not guard.admit(tp, message.offset, committed.get(tp), now):
+                continue
+            if message.topic in acking and not message.tracked:
+                message.tracked = True
+                unacked.add(message)
+                on_message_in(tp, message.offset, message)
+            events.append(event)
+        if guard.seeks or guard.accepted:
+            self._repair()
+        return events
+
+    def _repair(self) -> None:
+        consumer: Any = self.app.consumer
+        for tp, offset in self.guard.seeks:
+            # Expected after some rebalances (records of a fetch from before them are lost
+            # in Faust's consumer); logged, counted, and repaired here.
+            log.info("records of %s from offset %d on were not delivered in order; "
+                     "fetching them again", tp, offset)
+            self.app_stats.refetches += 1
+            self._spawn(self._seek(consumer, tp, offset))
+        self.guard.seeks.clear()
+        for tp, start, end in self.guard.accepted:
+            log.warning("%s holds no records at offsets %d to %d; going on after them",
+                        tp, start, end - 1)
+            register = getattr(consumer, "register_gap", None)
+            if register is not None:
+                self._spawn(register(tp, start, end))
+        self.guard.accepted.clear()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _seek(consumer: Any, tp: Any, offset: int) -> None:
+        try:
+            await consumer.seek(tp, offset)
+        except Exception:
+            log.exception("could not seek %s to %d", tp, offset)
 
 
-async def handle_batch(
-    events: Sequence[EventT],
-    processor: BatchProcessor,
-    table: TableT,
-    outputs: Outputs,
-    app: faust.App,
-) -> BatchResult:
-    records = [to_record(e) for e in events]
-    by_offset = {(r.topic, r.partition, r.offset): e for r, e in zip(records, events, strict=True)}
-    # In a thread: the event loop stays free however long the core takes on this batch.
-    result = await asyncio.to_thread(processor.process, records, table.get)
+def ack(app: faust.App, event: EventT) -> None:
+    """Acknowledge one event (its offset may be committed once all before it are)."""
+    if event.ack():
+        message = event.message
+        app.sensors.on_message_out(message.tp, message.offset, message)
 
-    # 1. Publish, and wait until the broker has it all. Sent directly (not through Faust's
-    #    send buffer): a record the producer refuses raises here, and the caller exits,
-    #    instead of crashing the buffer and leaving a worker that answers but never delivers.
+
+async def publish(result: BatchResult, outputs: Outputs) -> None:
+    """Publish a batch's alerts, dead letters, rekeyed records and encoder requests; wait
+    until the broker has them all. Sent directly (not through Faust's send buffer): a record
+    the producer refuses raises here, and the caller exits, instead of crashing the buffer and
+    leaving a worker that answers but never delivers."""
     pending: list[Any] = []
     for key, value in result.rekeyed:
         pending.append(await outputs.rekey.send(key=key, value=value, force=True))
@@ -111,65 +210,169 @@ async def handle_batch(
     if pending:
         await asyncio.gather(*pending)
 
-    # 2. Only then remember it: the state says which alerts went out, so it must never be
-    #    durable before they are (a crash in between would re-process the batch without
-    #    re-sending its alerts). A crash after 1 and before 2 re-sends them instead.
-    for key, data in result.encoded.items():
-        last = result.last_record[key]
-        with _as_current(by_offset[(last.topic, last.partition, last.offset)]):
-            table[key] = data  # ONE changelog record per thread per batch
-    if result.encoded:
-        await flush_producer(app)
-    # 3. The caller's take_events() acks the batch: its offsets become committable.
+
+async def handle_batch(
+    events: Sequence[EventT],
+    processor: BatchProcessor,
+    store: ThreadStore,
+    outputs: Outputs,
+) -> BatchResult:
+    """Process one batch, publish its outputs and wait for them, then keep its new states
+    (dirty, in the store: the next flush writes them)."""
+    # In a thread: the event loop stays free however long the core takes on this batch.
+    result = await asyncio.to_thread(processor.process, [to_record(e) for e in events],
+                                     store.load)
+    await publish(result, outputs)
+    # Only now: a flush may pick these states up, and a state must never be durable before
+    # the alerts it remembers as sent are.
+    last = result.last_record
+    for key, state in result.states.items():
+        store.put(key, last[key].partition, state)
     return result
 
 
-def register_agent(
-    app: faust.App,
-    source: TopicT,
-    table: TableT,
-    outputs: Outputs,
-    processor: BatchProcessor,
-    *,
-    batch_size: int,
-    batch_window: float,
-    on_batch: Callable[[BatchResult, float], None] | None = None,
-    lock: asyncio.Lock | None = None,
-) -> Any:
-    guard = lock or asyncio.Lock()
-    stats = processor.stats
+class CommentAgent:
+    """The agent's loop: read a batch, handle it, flush when due, ack what a flush made
+    durable."""
 
-    async def locked_batch(events: Sequence[EventT]) -> BatchResult:
-        async with guard:
+    def __init__(
+        self,
+        app: faust.App,
+        store: ThreadStore,
+        changelog: ChangelogWriter,
+        outputs: Outputs,
+        processor: BatchProcessor,
+        *,
+        batch_size: int,
+        batch_window: float,
+        flush_interval: float,
+        max_unflushed: int,
+        on_batch: Callable[[BatchResult, float], None] | None = None,
+        lock: asyncio.Lock | None = None,
+    ) -> None:
+        self.app = app
+        self.lock = lock or asyncio.Lock()
+        self.store = store
+        self.changelog = changelog
+        self.outputs = outputs
+        self.processor = processor
+        self.stats = processor.stats
+        self.batch_size = batch_size
+        self.batch_window = batch_window
+        self.flush_interval = flush_interval
+        self.max_unflushed = max_unflushed
+        self.on_batch = on_batch
+        self.held: list[EventT] = []
+        """Events handled since the last flush began: acked when the next flush is done."""
+        self._flushing: asyncio.Future[None] | None = None
+
+    async def run(self, stream: Any) -> None:
+        reader = BatchReader(self.app, aiter(stream.channel), self.batch_size,
+                             self.batch_window, self.stats)
+        loop = asyncio.get_running_loop()
+        next_flush = loop.time() + self.flush_interval
+        try:
+            while True:
+                wait = next_flush - loop.time()
+                if self.held or self.store.dirty:
+                    wait = min(wait, REBALANCE_POLL)
+                events = await reader.read(max(wait, 0.0))
+                if events:
+                    await self._handle(events)
+                if not (self.held or self.store.dirty):
+                    if loop.time() >= next_flush:
+                        next_flush = loop.time() + self.flush_interval
+                    continue
+                urgent = self.app.rebalancing or not self.app.flow_control.is_active()
+                if urgent or self.store.unflushed >= self.max_unflushed:
+                    await self.flush()
+                    next_flush = loop.time() + self.flush_interval
+                elif loop.time() >= next_flush and not self._flush_running():
+                    self._start_flush()
+                    next_flush = loop.time() + self.flush_interval
+        except asyncio.CancelledError:
+            # Stopping: Faust commits what is acknowledged, so make everything handled durable
+            # first, then ack it.
+            await asyncio.shield(self.flush())
+            raise
+
+    async def _locked_batch(self, events: list[EventT]) -> BatchResult:
+        stats = self.stats
+        async with self.lock:
             stats.batch_started = time.monotonic()
             try:
-                return await handle_batch(events, processor, table, outputs, app)
+                return await handle_batch(events, self.processor, self.store, self.outputs)
             finally:
                 stats.batch_started = None
                 stats.last_batch_done = time.monotonic()
 
-    async def comments(stream: Any) -> None:  # a faust.Stream
-        async for events in stream.take_events(batch_size, within=batch_window):
-            began = time.perf_counter()
-            batch = asyncio.ensure_future(locked_batch(events))
+    async def _handle(self, events: list[EventT]) -> None:
+        began = time.perf_counter()
+        batch = asyncio.ensure_future(self._locked_batch(events))
+        try:
             try:
-                try:
-                    result = await asyncio.shield(batch)
-                except asyncio.CancelledError:
-                    # Stopping: take_events acks this batch on the way out and Faust commits
-                    # on stop, so finish it first (publish + state), then stop.
-                    await batch
-                    raise
-            except Exception:
-                # Bad input never gets here (it is dead-lettered): this is the broker or a
-                # bug. `take_events` acks a batch whose body raised, and Faust commits on
-                # agent errors, so leaving the loop would lose the batch. Exit at once
-                # instead: nothing of this batch is committed, a restart re-processes it.
-                log.critical("comment batch failed; exiting without committing it",
-                             exc_info=True)
-                _exit_now(EXIT_BATCH_FAILED)
-            processor.stats.batches += 1
-            if on_batch is not None:
-                on_batch(result, time.perf_counter() - began)  # seconds, publish + state
+                result = await asyncio.shield(batch)
+            except asyncio.CancelledError:
+                # Stopping: finish the batch in hand (publish + keep its states), then stop.
+                await batch
+                self.held.extend(events)
+                raise
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Bad input never gets here (it is dead-lettered): this is the broker or a bug.
+            # Exit at once: nothing of this batch is acknowledged, a restart re-processes it.
+            log.critical("comment batch failed; exiting without committing it", exc_info=True)
+            _exit_now(EXIT_BATCH_FAILED)
+        self.held.extend(events)
+        self.stats.batches += 1
+        if self.on_batch is not None:
+            self.on_batch(result, time.perf_counter() - began)  # seconds, process + publish
 
-    return app.agent(source, name="flamewatch.comments")(comments)
+    def _flush_running(self) -> bool:
+        return self._flushing is not None and not self._flushing.done()
+
+    def _start_flush(self) -> None:
+        events, self.held = self.held, []
+        self._flushing = asyncio.ensure_future(self._flush(events))
+
+    async def flush(self) -> None:
+        """Flush now (after the one in progress, if any) and wait for it. A cancelled caller
+        leaves the flush running (it must not stop half way)."""
+        if self._flushing is not None:
+            await asyncio.shield(self._flushing)
+        if self.held or self.store.dirty:
+            self._start_flush()
+            assert self._flushing is not None
+            await asyncio.shield(self._flushing)
+
+    async def _flush(self, events: list[EventT]) -> None:
+        store, stats = self.store, self.stats
+        try:
+            flush = store.begin_flush()
+            while not store.encode(flush, ENCODE_SLICE):
+                await asyncio.sleep(0)  # let batches run meanwhile
+            batches = await self.changelog.write(flush)
+        except Exception:
+            # These changes are not durable and their events not acknowledged: exit before
+            # anything after them could be committed; a restart re-processes them.
+            log.critical("writing %d thread state(s) to the changelog failed; exiting",
+                         store.unflushed, exc_info=True)
+            _exit_now(EXIT_BATCH_FAILED)
+        store.end_flush(flush)
+        for event in events:
+            ack(self.app, event)
+        stats.flushes += 1
+        stats.changelog_records += len(flush)
+        stats.changelog_batches += batches
+
+
+def register_agent(app: faust.App, source: TopicT, agent: CommentAgent) -> Any:
+    """The Faust agent on `source` that runs `agent`'s loop."""
+
+    async def comments(stream: Any) -> None:  # a faust.Stream; its channel is read directly
+        await agent.run(stream)
+
+    faust_agent = app.agent(source, name="flamewatch.comments")(comments)
+    faust_agent.flamewatch = agent  # type: ignore[attr-defined]
+    return faust_agent

@@ -6,8 +6,9 @@ Topology:
               ├─> agent ─ core.step ──────┼─> comments.dlq  (orjson DeadLetter)
     <app>-<comments>-repartition ─┘       └─> <app>-<comments>-repartition
                     │                           (records whose key/partition is not their thread's)
-                    └── table "threads": thread_id → encode_state bytes
-                        (changelog <app>-threads-changelog, same partition count)
+                    └── ThreadStore: changed states, decoded ─ bulk flush every
+                        FLAMEWATCH_FLUSH_INTERVAL ─> table "threads": thread_id → state bytes
+                        (codec.py; changelog <app>-threads-changelog, same partition count)
 """
 
 from __future__ import annotations
@@ -23,20 +24,28 @@ import faust
 from faust.types import TP, TableT
 
 from streams.service import health, webauth
-from streams.service.agents import Outputs, register_agent
+from streams.service.agents import CommentAgent, Outputs, register_agent
+from streams.service.changelog import ChangelogWriter
+from streams.service.consumer import install_consumer
 from streams.service.deadletter import DeadLetterLimits
 from streams.service.eventtime import Watermarks
 from streams.service.expiry import Expirer
 from streams.service.observability import add_observability
 from streams.service.processing import BatchProcessor, BatchResult, Core
+from streams.service.routing import PartitionCache
 from streams.service.security import faust_credentials
 from streams.service.settings import Settings
 from streams.service.stats import Stats
+from streams.service.store import ThreadStore
 
 log = logging.getLogger("flamewatch.worker")
 
 TABLE_NAME = "threads"
 STATS_PATH = "/flamewatch/stats/"
+MAX_UNFLUSHED = 10_000
+"""Changed threads after which a flush starts at once (and the agent waits for it)."""
+PRODUCER_MAX_BATCH = 256 * 1024
+"""Record batch size of the producer (Faust's default, 16 KB, holds ~30 compact states)."""
 
 
 @dataclass
@@ -49,6 +58,7 @@ class Service:
     outputs: Outputs
     stats: Stats
     processor: BatchProcessor
+    store: ThreadStore
     expirer: Expirer
     agent: Any
     lock: asyncio.Lock
@@ -75,8 +85,8 @@ def create_app(
 ) -> Service:
     """The app with its topics, table, agent, timers and stats page.
 
-    `core` and `agent_factory` are for tests and benchmarks (defaults: streams.detect and the
-    batch agent).
+    `core` and `agent_factory` are for tests and benchmarks (defaults: streams.detect, and
+    register_agent, which runs the CommentAgent as a Faust agent).
     """
     core = core or Core.default(settings.tiered_scorer(), ask_encoder=settings.uses_encoder)
     config = settings.detect_config()
@@ -103,10 +113,12 @@ def create_app(
         web_port=settings.web_port,
         web_bind=settings.web_host,
         web_in_thread=False,
+        producer_max_batch_size=PRODUCER_MAX_BATCH,
     )
     inputs = [settings.comments_topic, settings.rekey_topic]
     if settings.uses_encoder:
         inputs.append(settings.opinions_topic)  # second opinions, applied like comments
+    install_consumer(app, fetch_max_wait=settings.fetch_max_wait, sources=set(inputs))
     source = app.topic(
         *inputs,
         key_serializer="raw",
@@ -135,13 +147,12 @@ def create_app(
         help="Per-thread detection state (streams.detect encode_state bytes).",
     )
     # Faust pauses the stream and logs a warning whenever more than 100 produced records wait
-    # in its buffer; one batch legitimately queues up to a changelog record per thread.
+    # in its buffer; one batch may publish an alert or a rekeyed record per comment.
     app.producer.buffer.max_messages = max(100, 2 * settings.batch_size + 100)
     stats = Stats()
     watermarks = Watermarks(settings.max_future_seconds)
     processor = BatchProcessor(
         config, settings.partitions, stats, core,
-        cache_bytes=settings.state_cache_bytes,
         max_future_seconds=settings.max_future_seconds,
         limits=DeadLetterLimits(
             value_bytes=settings.dlq_max_value_bytes,
@@ -150,6 +161,8 @@ def create_app(
         ),
         watermarks=watermarks,
     )
+    store = ThreadStore(table, core.encode_state, core.decode_state, settings.partitions, stats,
+                        cache_bytes=settings.state_cache_bytes)
     expirer = Expirer(config, core, stats, settings.partitions, watermarks)
     lock = asyncio.Lock()
 
@@ -160,18 +173,17 @@ def create_app(
         for observe in observers:
             observe(result, seconds)
 
-    agent = agent_factory(
-        app,
-        source,
-        table,
-        outputs,
-        processor,
+    agent = agent_factory(app, source, CommentAgent(
+        app, store, ChangelogWriter(app, table), outputs, processor,
         batch_size=settings.batch_size,
         batch_window=settings.batch_window,
+        flush_interval=settings.flush_interval,
+        max_unflushed=MAX_UNFLUSHED,
         on_batch=on_batch,
         lock=lock,
-    )
-    service = Service(app, settings, table, outputs, stats, processor, expirer, agent, lock)
+    ))
+    service = Service(app, settings, table, outputs, stats, processor, store, expirer, agent,
+                      lock)
     _add_timers(service)
     _add_web_page(service)
     health.register(service)
@@ -189,10 +201,11 @@ def _add_timers(service: Service) -> None:
             return  # state may be half restored: wait for the next tick
         async with service.lock:
             owned = service.owned_partitions()
-            expired = service.expirer.run(
-                service.table, owned.__contains__, health.caught_up_check(service)
+            # Through the store: it sees unflushed states, and deletes become tombstones of
+            # the next flush (and leave its cache).
+            service.expirer.run(
+                service.store, owned.__contains__, health.caught_up_check(service)
             )
-            service.processor.forget(expired)
 
     app.timer(interval=settings.expiry_interval, name="flamewatch.expiry")(expire_idle_threads)
 
@@ -219,7 +232,8 @@ def _add_web_page(service: Service) -> None:
     async def stats_page(web: Any, request: Any) -> Any:
         data = stats.snapshot()
         data["partitions"] = sorted(service.owned_partitions())
-        data["threads"] = len(service.table)
+        data["threads"] = len(service.store)
+        data["unflushed_threads"] = service.store.unflushed
         data["rebalancing"] = bool(service.app.rebalancing)
         data["in_recovery"] = bool(getattr(service.app, "in_recovery", False))
         return web.json(data)
@@ -237,6 +251,11 @@ def _add_rebalance_hooks(service: Service) -> None:
             await _rewind_uncommitted(app, sources)
         except Exception:  # an exception here would wedge Faust's recovery for good
             log.exception("could not check for partitions without committed offsets")
+        # Cached states of partitions given away may go stale (their new owner writes on);
+        # they are checked against the table anyway, this only frees the memory.
+        owned = service.owned_partitions()
+        partition_of = PartitionCache(service.settings.partitions)
+        service.store.forget(lambda key: partition_of(key) in owned)
         log.info(
             "processing partitions %s of %s",
             sorted(service.owned_partitions()),

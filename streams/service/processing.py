@@ -1,14 +1,15 @@
 """One batch of comment records → new thread states, alerts, dead letters, rekeyed records.
 
 No Faust and no Kafka here: the agent (agents.py) feeds records in and writes what comes out.
-Per batch, every thread touched gets exactly ONE new state (the table write), however many of
-its comments the batch held.
+Per batch, every thread touched gets exactly ONE new state, however many of its comments the
+batch held; the agent hands it to the ThreadStore (store.py), which writes it to the
+changelog with the next flush.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -29,11 +30,6 @@ from streams.service.deadletter import (
 from streams.service.eventtime import Watermarks, repair_state
 from streams.service.routing import PartitionCache
 from streams.service.stats import Stats
-
-DECODED_STATE_FACTOR = 6
-"""Python objects of a decoded state take about this many times its encoded bytes (measured
-with tracemalloc on the evaluation threads: ~5.5x)."""
-CACHE_ENTRY_OVERHEAD = 256
 
 log = logging.getLogger("flamewatch.worker")
 
@@ -62,10 +58,12 @@ class Core:
 
         from streams.detect import decode_state, encode_state, is_expired, step
         from streams.detect.handoff import encoder_request
+        from streams.service.codec import StateCodec
 
         run = step if scorer is None else partial(step, scorer=scorer)
-        return cls(step=run, is_expired=is_expired, encode_state=encode_state,
-                   decode_state=decode_state,
+        codec = StateCodec(encode_state, decode_state)  # the worker's compact state bytes
+        return cls(step=run, is_expired=is_expired, encode_state=codec.encode,
+                   decode_state=codec.decode,
                    encoder_request=encoder_request if ask_encoder else None,
                    repair=repair_state)
 
@@ -90,10 +88,8 @@ class Record:
 class BatchResult:
     states: dict[bytes, Any] = field(default_factory=dict)
     """thread key → its new state (one per thread touched)."""
-    encoded: dict[bytes, bytes] = field(default_factory=dict)
-    """thread key → encode_state(new state): the value of the one table write."""
     last_record: dict[bytes, Record] = field(default_factory=dict)
-    """thread key → the last record applied to it (the table write's source event)."""
+    """thread key → the last record applied to it (its partition is the state's)."""
     alerts: list[tuple[bytes, bytes]] = field(default_factory=list)
     """(thread key, encoded alert) in the order the core emitted them."""
     dead_letters: list[tuple[bytes | None, bytes]] = field(default_factory=list)
@@ -114,7 +110,6 @@ class BatchProcessor:
         core: Core,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        cache_bytes: int = 64 * 1024 * 1024,
         max_future_seconds: float = 300.0,
         limits: DeadLetterLimits = DEFAULT_LIMITS,
         watermarks: Watermarks | None = None,
@@ -124,22 +119,14 @@ class BatchProcessor:
         self.core = core
         self.partition_of = PartitionCache(partitions)
         self.clock = clock
-        self.cache_bytes = cache_bytes
         self.max_future = max_future_seconds
         self.limits = limits
         self.watermarks = watermarks or Watermarks(
             max_future_seconds, wall=lambda: clock().timestamp()
         )
-        # thread key → (bytes last written, the state they encode, estimated cost): saves
-        # decoding a state this worker wrote itself. Checked against the stored bytes, so never
-        # stale; bounded by `cache_bytes` (estimated) and emptied of expired threads.
-        self._decoded: dict[bytes, tuple[bytes, Any, int]] = {}
-        self._cached_bytes = 0
 
-    def process(
-        self, records: Sequence[Record], load: Callable[[bytes], bytes | None]
-    ) -> BatchResult:
-        """`load(key)` returns the stored (encoded) state of a thread, or None."""
+    def process(self, records: Sequence[Record], load: Callable[[bytes], Any]) -> BatchResult:
+        """`load(key)` returns the current state of a thread (decoded), or None."""
         out = BatchResult()
         stats = self.stats
         step = self.core.step
@@ -201,60 +188,12 @@ class BatchProcessor:
                     stamped = alert.model_copy(update={"detected_at": now})
                     out.alerts.append((key, encode_alert(stamped)))
                 stats.alerts += len(alerts)
-        encode = self.core.encode_state
-        for key, state in out.states.items():
-            out.encoded[key] = data = encode(state)
-            self._remember(key, data, state)
         return out
 
-    @property
-    def cached_bytes(self) -> int:
-        """Estimated memory of the decoded states kept between batches."""
-        return self._cached_bytes
-
-    def forget(self, keys: Iterable[bytes]) -> None:
-        """Drop cached states of threads that are gone (expired, or moved to another worker)."""
-        cache = self._decoded
-        for key in keys:
-            entry = cache.pop(key, None)
-            if entry is not None:
-                self._cached_bytes -= entry[2]
-
-    def forget_all(self) -> None:
-        self._decoded.clear()
-        self._cached_bytes = 0
-
-    def _remember(self, key: bytes, data: bytes, state: Any) -> None:
-        cache = self._decoded
-        old = cache.pop(key, None)
-        if old is not None:
-            self._cached_bytes -= old[2]
-        cost = len(data) * DECODED_STATE_FACTOR + CACHE_ENTRY_OVERHEAD
-        if cost > self.cache_bytes:
-            return
-        while cache and self._cached_bytes + cost > self.cache_bytes:
-            oldest = next(iter(cache))  # least recently written
-            self._cached_bytes -= cache.pop(oldest)[2]
-        cache[key] = (data, state, cost)
-        self._cached_bytes += cost
-
-    def _load(self, key: bytes, load: Callable[[bytes], bytes | None], cap: float) -> Any:
-        stored = load(key)
-        if stored is None:
-            return None
-        cached = self._decoded.get(key)
-        if cached is not None and (cached[0] is stored or cached[0] == stored):
-            state = cached[1]
-        else:
-            try:
-                state = self.core.decode_state(stored)
-            except Exception:
-                # A state we cannot read must not block the thread forever: start it afresh.
-                log.exception("unreadable state for thread %r: starting it afresh", key)
-                self.stats.processing_errors += 1
-                return None
+    def _load(self, key: bytes, load: Callable[[bytes], Any], cap: float) -> Any:
+        state = load(key)
         repair = self.core.repair
-        if repair is not None:
+        if state is not None and repair is not None:
             fixed = repair(state, cap)
             if fixed is not None:
                 log.warning("thread %r: stored state dated %.0f s past the wall clock; "

@@ -107,9 +107,17 @@ class Settings(BaseSettings):
     accept 6-1800 s."""
     heartbeat_interval: PositiveSeconds = 3.0
     batch_size: Annotated[int, Field(ge=1, le=100_000)] = 1000
-    """Events taken from the stream at once (one table write per thread per batch)."""
-    batch_window: PositiveSeconds = 0.1
-    """Longest wait (seconds) for a batch to fill before it is processed anyway."""
+    """Most events handled as one batch (one new state per thread per batch)."""
+    batch_window: Annotated[float, Field(ge=0, le=10)] = 0.01
+    """After the first event of a batch, how long (seconds) to wait for more before handling
+    what has arrived (0: no wait). Bounds the latency batching adds."""
+    flush_interval: PositiveSeconds = 1.0
+    """Longest time (seconds) between bulk writes of changed thread states to the changelog.
+    Offsets are committed only up to the oldest change not written yet, so a longer interval
+    means fewer writes and more comments re-processed after a crash."""
+    fetch_max_wait: Annotated[float, Field(gt=0, le=30)] = 0.05
+    """Longest time (seconds) the broker may hold a fetch request open when it has no new
+    records for the partitions in it (Faust's default is 1.5 s; see docs/PERFORMANCE.md)."""
     expiry_interval: PositiveSeconds = 60.0
     """How often (wall-clock seconds) idle threads are looked for."""
     stats_interval: Annotated[float, Field(ge=0)] = 30.0

@@ -22,6 +22,14 @@ class Stats:
     batches: int = 0
     repaired_states: int = 0
     """Stored thread states that held future dates (written before the future check)."""
+    flushes: int = 0
+    """Bulk writes of changed thread states to the changelog."""
+    changelog_records: int = 0
+    """Thread states (and tombstones) written to the changelog."""
+    changelog_batches: int = 0
+    """Record batches those took (a few per partition per flush)."""
+    refetches: int = 0
+    """Times a partition was fetched again because records came out of order (sequence.py)."""
     watermark: float = 0.0
     """Expiry watermark (epoch seconds) over this worker's partitions, at the last expiry run
     (per partition in `watermarks`)."""

@@ -13,21 +13,18 @@ Fixtures:
 
 from __future__ import annotations
 
-import asyncio
 import os
-import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from streams.brokers import BROKER_KINDS, BrokerKind, RunningBroker, start_broker
 from streams.brokers.base import run_blocking
+from streams.harness import create_topics
 
 HERE = Path(__file__).resolve().parent
-TOPIC_EXISTS = 36
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -77,37 +74,9 @@ class TopicFactory:
         timeout: float = 30.0,
     ) -> str:
         name = f"{prefix}-{uuid.uuid4().hex[:12]}"
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
-        await admin.start()
-        try:
-            response = await admin.create_topics(
-                [NewTopic(name, partitions, 1, topic_configs=dict(configs or {}))]
-            )
-            for error in response.to_object()["topic_errors"]:
-                if error["error_code"] not in (0, TOPIC_EXISTS):
-                    raise RuntimeError(f"creating topic {name}: {error}")
-            await self._wait_for_leaders(admin, name, partitions, time.monotonic() + timeout)
-        finally:
-            await admin.close()
+        await create_topics(self.bootstrap, {name: partitions}, configs=configs, timeout=timeout)
         self.created.append(name)
         return name
-
-    @staticmethod
-    async def _wait_for_leaders(
-        admin: AIOKafkaAdminClient, name: str, partitions: int, deadline: float
-    ) -> None:
-        while True:
-            [topic] = await admin.describe_topics([name])
-            parts = topic["partitions"]
-            if (
-                topic["error_code"] == 0
-                and len(parts) == partitions
-                and all(p["leader"] >= 0 for p in parts)
-            ):
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"topic {name} has no leaders yet: {topic}")
-            await asyncio.sleep(0.1)
 
     def sync(
         self,

@@ -1,19 +1,14 @@
-"""Helpers for the worker's end-to-end tests: data sets, worker subprocesses, topic reads.
-
-Every worker runs as a real `python -m streams worker` subprocess with FLAMEWATCH_* settings;
-`Deployment` gives each test its own app id and topics and kills whatever it started.
+"""Helpers for the worker's end-to-end tests: data sets, and a `Deployment` (one app id and
+topic set on the session broker) on top of streams/harness.py, which starts the workers as
+real `python -m streams worker` processes and kills whatever it started.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import re
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -22,23 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaProducer
 
 from streams.brokers import RunningBroker
-from streams.cli.alerts import read_topic
+from streams.harness import WorkerProcess, produce, read_all, wait_until, worker_env
 from streams.service.security import client_options
 from streams.service.settings import Settings, load_settings
 from streams.service.topics import ensure_topics
 
+__all__ = ["Deployment", "WorkerProcess", "build_dataset", "first_of_each", "offline_alerts",
+           "per_thread", "produce", "run", "wait_until", "write_jsonl"]
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "streams" / "service" / "sample_thread.jsonl"
 EVAL_THREADS = ROOT / "streams" / "evaluation" / "data" / "threads"
-
-STATS_RE = re.compile(
-    r"processed=(?P<processed>\d+) alerts=(?P<alerts>\d+) dead_lettered=(?P<dead_lettered>\d+) "
-    r"rekeyed=(?P<rekeyed>\d+)"
-)
-PARTITIONS_RE = re.compile(r"processing partitions \[(?P<parts>[0-9, ]*)\]")
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -102,115 +93,24 @@ def per_thread(alerts: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any
     return dict(grouped)
 
 
-# --- broker I/O ---------------------------------------------------------------------------
+def first_of_each(alerts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The alerts without repeats of an alert id (at-least-once delivery may repeat one)."""
+    seen: set[str] = set()
+    out = []
+    for alert in alerts:
+        if alert["alert_id"] not in seen:
+            seen.add(alert["alert_id"])
+            out.append(alert)
+    return out
+
+
 def run(coro_factory: Callable[[], Any]) -> Any:
     return asyncio.run(coro_factory())
 
 
-async def produce(
-    bootstrap: str,
-    topic: str,
-    records: Iterable[tuple[bytes | None, bytes | None, int | None]],
-    client: dict[str, Any] | None = None,
-) -> int:
-    """Send (key, value, partition-or-None) in order; returns how many."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all",
-                                max_request_size=4 * 1024 * 1024, **(client or {}))
-    await producer.start()
-    count = 0
-    try:
-        futures = []
-        for key, value, partition in records:
-            futures.append(await producer.send(topic, value, key=key, partition=partition))
-            count += 1
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
-    return count
-
-
-async def read_all(bootstrap: str, topic: str, client: dict[str, Any] | None = None) -> list[Any]:
-    return [r async for r in read_topic(bootstrap, topic, from_beginning=True, follow=False,
-                                        client=client)]
-
-
-def wait_until(
-    predicate: Callable[[], bool], timeout: float, what: str, on_timeout: Callable[[], str]
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}\n"
-                                 f"{on_timeout()}")
-        time.sleep(0.2)
-
-
-# --- workers ------------------------------------------------------------------------------
-@dataclass
-class WorkerProcess:
-    name: str
-    env: dict[str, str]
-    log_path: Path
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> WorkerProcess:
-        self._log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams", "worker"],
-            env=self.env, stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT,
-            start_new_session=True,
-        )
-        return self
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def tail(self, lines: int = 40) -> str:
-        return f"--- {self.name} log (last {lines} lines) ---\n" + "\n".join(
-            self.log.splitlines()[-lines:]
-        )
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def partitions(self) -> set[int] | None:
-        """The partitions it last reported, or None before its first assignment."""
-        found = PARTITIONS_RE.findall(self.log)
-        if not found:
-            return None
-        return {int(p) for p in found[-1].split(",") if p.strip()}
-
-    def totals(self) -> dict[str, int]:
-        """The counters of its last stats line (the 'stopping; totals' one after stop())."""
-        found = [m.groupdict() for m in STATS_RE.finditer(self.log)]
-        return {k: int(v) for k, v in found[-1].items()} if found else {}
-
-    def kill(self) -> None:
-        """SIGKILL: no commit, no flush, no goodbye."""
-        if self.alive:
-            assert self.proc is not None
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self, timeout: float = 30.0) -> int | None:
-        """SIGTERM and wait (SIGKILL if it hangs). Returns the exit code."""
-        if self.proc is None:
-            return None
-        if self.alive:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._log.close()
-        return self.proc.returncode
-
-
 @dataclass
 class Deployment:
-    """One app id and topic set on the session broker; stops every worker it started."""
+    """One app id and topic set on the session broker; stops every process it started."""
 
     broker: RunningBroker
     """Anything with `.url` (FLAMEWATCH_BROKER) and `.bootstrap`: a broker or a cluster."""
@@ -223,27 +123,18 @@ class Deployment:
 
     @property
     def env(self) -> dict[str, str]:
-        base = {k: v for k, v in os.environ.items() if not k.startswith("FLAMEWATCH_")}
-        r = self.run_id
-        return {
-            **base,
-            "PYTHONUNBUFFERED": "1",
-            "FLAMEWATCH_BROKER": self.broker.url,
-            "FLAMEWATCH_APP_ID": f"it-{r}",
-            "FLAMEWATCH_COMMENTS_TOPIC": f"it-{r}-comments",
-            "FLAMEWATCH_ALERTS_TOPIC": f"it-{r}-alerts",
-            "FLAMEWATCH_DLQ_TOPIC": f"it-{r}-dlq",
-            "FLAMEWATCH_PARTITIONS": str(self.partitions),
-            "FLAMEWATCH_WEB_ENABLED": "false",
-            "FLAMEWATCH_SESSION_TIMEOUT": "6",
-            "FLAMEWATCH_HEARTBEAT_INTERVAL": "1",
-            "FLAMEWATCH_STATS_INTERVAL": "0.5",
-            "FLAMEWATCH_BATCH_WINDOW": "0.05",
-            # no encoder stage here (test_encoder_stage.py runs one): worker and offline
-            # score then decide every comment alike, so their alerts can be compared exactly
-            "FLAMEWATCH_SCORER": "rules+fast",
-            **self.extra_env,
-        }
+        return worker_env(
+            broker_url=self.broker.url, app_id=f"it-{self.run_id}",
+            partitions=self.partitions,
+            extra={
+                "FLAMEWATCH_STATS_INTERVAL": "0.5",
+                "FLAMEWATCH_BATCH_WINDOW": "0.05",
+                # no encoder stage here (test_encoder_stage.py runs one): worker and offline
+                # score then decide every comment alike, so their alerts can be compared exactly
+                "FLAMEWATCH_SCORER": "rules+fast",
+                **self.extra_env,
+            },
+        )
 
     @property
     def settings(self) -> Settings:
@@ -252,10 +143,14 @@ class Deployment:
     def create_topics(self) -> None:
         run(lambda: ensure_topics(self.settings))
 
-    def start_worker(self, name: str | None = None) -> WorkerProcess:
+    def data_dir(self, name: str) -> Path:
+        return self.workdir / f"data-{name}"
+
+    def start_worker(self, name: str | None = None, data: str | None = None) -> WorkerProcess:
+        """A worker with its own log; its data directory is `data-<data or name>`."""
         name = name or f"worker{len(self.workers) + 1}"
-        env = {**self.env, "FLAMEWATCH_DATA_DIR": str(self.workdir / f"data-{name}")}
-        worker = WorkerProcess(name, env, self.workdir / f"{name}.log").start()
+        env = {**self.env, "FLAMEWATCH_DATA_DIR": str(self.data_dir(data or name))}
+        worker = WorkerProcess(name, env, self.workdir / f"{name}.log", cwd=ROOT)
         self.workers.append(worker)
         return worker
 
@@ -314,7 +209,9 @@ class Deployment:
         """Produce (key, value, partition-or-None) records to the comments topic (or `topic`)."""
         name = topic or self.settings.comments_topic
         client = client_options(self.settings)
-        return int(run(lambda: produce(self.broker.bootstrap, name, records, client)))
+        counts = run(lambda: produce(self.broker.bootstrap, name, records, linger_ms=5,
+                                     client=client))
+        return sum(counts.values())
 
     def alerts(self) -> list[dict[str, Any]]:
         return [orjson.loads(r.value) for r in self.read(self.settings.alerts_topic)]

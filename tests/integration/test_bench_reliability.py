@@ -8,8 +8,9 @@ import asyncio
 import io
 from pathlib import Path
 
-from streams.bench import adversarial, procs, soak
-from streams.bench.progress import Progress
+from bench import adversarial, soak
+from bench.progress import Progress
+from streams import harness
 from streams.brokers import RunningBroker
 
 
@@ -21,7 +22,7 @@ def test_soak_prints_rss_over_time_while_threads_expire(broker: RunningBroker,
         rate=100.0, threads_per_wave=20, wave_seconds=3.0, workdir=tmp_path,
         progress=Progress(stream=out), sample_every=1.0,
     ))
-    assert procs.running() == []
+    assert harness.running() == []
     assert result["waves"] == 2 and result["comments"] == 600
     assert all(row["rss_bytes"] for row in result["samples"])
     assert result["samples"][-1]["processed"] == 600

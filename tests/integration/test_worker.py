@@ -25,10 +25,9 @@ from tests.integration.service_support import (
     Deployment,
     WorkerProcess,
     build_dataset,
+    first_of_each,
     offline_alerts,
     per_thread,
-    produce,
-    run,
     wait_until,
     write_jsonl,
 )
@@ -50,17 +49,6 @@ def assert_same_alerts(got: list[dict[str, Any]], expected: list[dict[str, Any]]
         have = got_by_thread[thread]
         assert [a["alert_id"] for a in have] == [a["alert_id"] for a in want], thread
         assert have == want, thread
-
-
-def first_of_each(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The alerts without repeats of an alert id (at-least-once delivery may repeat one)."""
-    seen: set[str] = set()
-    out = []
-    for alert in alerts:
-        if alert["alert_id"] not in seen:
-            seen.add(alert["alert_id"])
-            out.append(alert)
-    return out
 
 
 def test_alerts_equal_offline_score(deployment: Deployment, tmp_path: Path) -> None:
@@ -224,7 +212,7 @@ def test_malformed_messages_go_to_the_dlq(deployment: Deployment, tmp_path: Path
     settings = deployment.settings
     deployment.create_topics()
     worker = deployment.start_worker()
-    run(lambda: produce(deployment.broker.bootstrap, settings.comments_topic, records))
+    deployment.send(records)
     deployment.wait_for_records(settings.dlq_topic, len(bad))
     deployment.wait_for_records(settings.alerts_topic, len(expected))
     wait_until(lambda: worker.totals().get("processed") == len(docs), 30,
@@ -278,8 +266,7 @@ def test_idle_threads_expire_also_after_a_restore(deployment: Deployment) -> Non
     late = [d for n in range(3) for d in _shifted(lines[:1], f"next-day-{n}", 86_400)]
 
     def send(docs: list[dict[str, Any]]) -> None:
-        run(lambda: produce(deployment.broker.bootstrap, settings.comments_topic,
-                            [(d["thread_id"].encode(), orjson.dumps(d), None) for d in docs]))
+        deployment.send([(d["thread_id"].encode(), orjson.dumps(d), None) for d in docs])
 
     deployment.create_topics()
     first = deployment.start_worker("first")

@@ -1,5 +1,6 @@
-"""Harness logic of `flamewatch bench` on tiny inputs: windows, percentiles, latency matching,
-memory arithmetic, datasets, CLI presets. No broker, no timing assertions."""
+"""Logic of the benchmark (bench/) and the process harness (streams/harness.py) on tiny
+inputs: windows, percentiles, latency matching, memory arithmetic, datasets, CLI presets,
+worker environments and log parsing. No broker, no timing assertions."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.bench import dataset, drain, latency, memory, procs
-from streams.bench.kafka_io import Sample
-from streams.bench.progress import Progress
-from streams.bench.synthetic import synthetic_events
+from bench import dataset, drain, latency, memory, system
+from bench.observe import Sample
+from bench.progress import Progress
+from bench.synthetic import synthetic_events
+from streams import harness
 from streams.cli import bench as cli
 from streams.detect import Detector
 
@@ -136,22 +138,58 @@ def test_prefixed_dataset_renames_every_id() -> None:
 # -- processes -------------------------------------------------------------------------------
 
 def test_rss_of_this_process() -> None:
-    rss = procs.rss_bytes(os.getpid())
+    rss = harness.rss_bytes(os.getpid())
     assert rss is not None and rss > 1024 * 1024
-    assert procs.rss_bytes(2**22 + 12345) is None
+    assert harness.rss_bytes(2**22 + 12345) is None
 
 
 def test_worker_env_replaces_flamewatch_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLAMEWATCH_BATCH_SIZE", "7")
     monkeypatch.setenv("FLAMEWATCH_KAFKA_CACHE", "/cache")
-    env = procs.worker_env(broker_url="kafka://h:1", app_id="a", comments_topic="c",
-                           alerts_topic="al", partitions=4, data_dir=Path("/tmp/x"),
-                           extra={"FLAMEWATCH_WEB_ENABLED": "true"})
+    env = harness.worker_env(broker_url="kafka://h:1", app_id="a", comments_topic="c",
+                             partitions=4, data_dir=Path("/tmp/x"),
+                             extra={"FLAMEWATCH_WEB_ENABLED": "true"})
     assert "FLAMEWATCH_BATCH_SIZE" not in env
     assert env["FLAMEWATCH_KAFKA_CACHE"] == "/cache"
     assert env["FLAMEWATCH_BROKER"] == "kafka://h:1"
     assert env["FLAMEWATCH_WEB_ENABLED"] == "true"
+    assert (env["FLAMEWATCH_COMMENTS_TOPIC"], env["FLAMEWATCH_ALERTS_TOPIC"]) == ("c", "a-alerts")
+    assert env["FLAMEWATCH_DATA_DIR"] == "/tmp/x"
     assert "BROKER_COMMIT_INTERVAL" not in env  # measured as deployed
+
+
+def test_worker_logs_are_parsed_for_partitions_and_counters() -> None:
+    log = (
+        "INFO flamewatch.worker: processing partitions [0, 1, 2, 3] of c\n"
+        "INFO flamewatch.worker: stats: processed=5 alerts=1 dead_lettered=0 rekeyed=0 x=1\n"
+        "INFO flamewatch.worker: processing partitions [2] of c\n"
+        "INFO flamewatch.worker: processing partitions [] of c\n"
+        "INFO flamewatch.worker: stopping; totals: processed=9 alerts=2 dead_lettered=1 "
+        "rekeyed=3 expired=0\n"
+    )
+    assert harness.parse_partitions(log) == set()
+    assert harness.parse_partitions(log.split("processing partitions [2]")[0]) == {0, 1, 2, 3}
+    assert harness.parse_partitions("starting") is None
+    assert harness.parse_totals(log) == {"processed": 9, "alerts": 2, "dead_lettered": 1,
+                                         "rekeyed": 3}
+    assert harness.parse_totals("") == {}
+
+
+def test_children_are_stopped_and_their_exit_is_reported(tmp_path: Path) -> None:
+    import sys
+
+    child = harness.Child("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"],
+                          harness.clean_env(), tmp_path / "sleeper.log")
+    assert child.alive and "sleeper" in harness.running()
+    child.check()
+    assert child.stop(timeout=5) != 0 and not child.alive
+    assert "sleeper" not in harness.running()
+    quick = harness.Child("quick", [sys.executable, "-c", "print('bye')"], harness.clean_env(),
+                          tmp_path / "quick.log")
+    quick.proc.wait(10)
+    with pytest.raises(harness.ChildExited, match="bye"):
+        quick.check()
+    quick.stop()
 
 
 # -- progress and CLI ------------------------------------------------------------------------
@@ -176,7 +214,7 @@ def parse(*argv: str) -> argparse.Namespace:
 
 
 def test_presets_and_size_overrides() -> None:
-    from streams.bench.sizes import DEFAULT, FULL, QUICK
+    from bench.sizes import DEFAULT, FULL, QUICK
 
     assert cli.choose_sizes(parse()) == (DEFAULT, "default")
     assert cli.choose_sizes(parse("--quick"))[0] == QUICK
@@ -204,24 +242,24 @@ def test_sections_and_broker_choice(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_cores_used_over_the_window() -> None:
-    samples = [drain.CpuSample(0.0, [1.0, 2.0], 10.0, 0.5),
-               drain.CpuSample(1.0, [1.5, 2.1], 10.2, 0.6),
-               drain.CpuSample(3.0, [2.5, 2.3], 10.6, 0.7)]
-    cores = drain.cores_used(samples, start=1.0, end=3.0)
+    samples = [system.CpuSample(0.0, [1.0, 2.0], 10.0, 0.5),
+               system.CpuSample(1.0, [1.5, 2.1], 10.2, 0.6),
+               system.CpuSample(3.0, [2.5, 2.3], 10.6, 0.7)]
+    cores = system.cores_used(samples, start=1.0, end=3.0)
     assert cores is not None
-    assert cores["workers"] == [pytest.approx(0.5), pytest.approx(0.1)]
-    assert cores["broker"] == pytest.approx(0.2)
-    assert cores["bench"] == pytest.approx(0.05)
-    assert cores["others"] is None  # no machine-wide numbers in these samples
-    assert drain.cores_used([], 0.0, 1.0) is None
-    machine = drain.cores_used(
-        [drain.CpuSample(0.0, [0.0], 0.0, 0.0, 100.0, 5.0),
-         drain.CpuSample(2.0, [1.0], 0.5, 0.1, 103.0, 5.5)], 0.0, 2.0)
+    assert cores.processes == [pytest.approx(0.5), pytest.approx(0.1)]
+    assert cores.broker == pytest.approx(0.2)
+    assert cores.bench == pytest.approx(0.05)
+    assert cores.others is None  # no machine-wide numbers in these samples
+    assert system.cores_used([], 0.0, 1.0) is None
+    machine = system.cores_used(
+        [system.CpuSample(0.0, [0.0], 0.0, 0.0, 100.0, 5.0),
+         system.CpuSample(2.0, [1.0], 0.5, 0.1, 103.0, 5.5)], 0.0, 2.0)
     assert machine is not None
-    assert machine["machine"] == pytest.approx(1.5)
-    assert machine["others"] == pytest.approx(1.5 - 0.5 - 0.25 - 0.05)
-    assert machine["cpu_pressure"] == pytest.approx(0.25)
-    assert procs.cpu_seconds(os.getpid()) is not None
+    assert machine.machine == pytest.approx(1.5)
+    assert machine.others == pytest.approx(1.5 - 0.5 - 0.25 - 0.05)
+    assert machine.cpu_pressure == pytest.approx(0.25)
+    assert harness.cpu_seconds(os.getpid()) is not None
 
 
 def test_worker_env_flag() -> None:

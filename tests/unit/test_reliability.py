@@ -34,6 +34,7 @@ from streams.service.processing import BatchProcessor, Core, Record
 from streams.service.routing import partition_for
 from streams.service.settings import SettingsError, load_settings
 from streams.service.stats import Stats
+from streams.service.store import DECODED_STATE_FACTOR, ThreadStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "streams" / "service" / "sample_thread.jsonl"
@@ -135,7 +136,7 @@ def test_a_far_future_comment_is_dead_lettered_and_the_thread_goes_on() -> None:
     dead = orjson.loads(letter)
     assert dead["reason"] == "future_timestamp" and "FLAMEWATCH_MAX_FUTURE_SECONDS" in dead["detail"]
     assert [orjson.loads(v)["alert_id"] for _, v in result.alerts] == offline_ids(lines)
-    assert decode_state(result.encoded[b"t-f"]).last_ts < broker_ts.timestamp()
+    assert result.states[b"t-f"].last_ts < broker_ts.timestamp()
 
 
 def test_a_future_dated_stored_state_is_repaired_not_obeyed() -> None:
@@ -145,11 +146,12 @@ def test_a_future_dated_stored_state_is_repaired_not_obeyed() -> None:
     table = {b"t-p": encode_state(poisoned)}
     lines = sample("t-p")
     stats = Stats()
+    store = ThreadStore(table, encode_state, decode_state, PARTITIONS, stats)
     result = processor(stats=stats).process(
-        [record(ln, offset=i) for i, ln in enumerate(lines)], table.get
+        [record(ln, offset=i) for i, ln in enumerate(lines)], store.load
     )
     assert [orjson.loads(v)["alert_id"] for _, v in result.alerts] == offline_ids(lines)
-    state = decode_state(result.encoded[b"t-p"])
+    state = result.states[b"t-p"]
     assert state.last_ts < NOW.timestamp() and "t-p:c0" in state.seen
     assert stats.repaired_states == 1
 
@@ -221,7 +223,8 @@ async def test_a_slow_batch_does_not_block_the_event_loop() -> None:
             last = now
 
     task = asyncio.create_task(ticker())
-    await handle_batch([event], SlowProcessor(), {}, outputs, None)  # type: ignore[arg-type]
+    store = ThreadStore({}, encode_state, decode_state, PARTITIONS, Stats())
+    await handle_batch([event], SlowProcessor(), store, outputs)  # type: ignore[arg-type]
     stop.set()
     await task
     assert sum(gaps) >= 0.9 and max(gaps) < 0.25, max(gaps)
@@ -241,26 +244,31 @@ def live_states() -> int:
 
 def test_the_decoded_state_cache_is_bounded_in_bytes_and_emptied_on_expiry() -> None:
     budget = 64 * 1024
-    proc = processor(cache_bytes=budget)
+    proc = processor()
     table: dict[bytes, bytes] = {}
+    store = ThreadStore(table, CORE.encode_state, CORE.decode_state, PARTITIONS, proc.stats,
+                        cache_bytes=budget)
+
+    def apply(result: Any) -> None:
+        # what the agent does after a batch, with a flush right away
+        for key, state in result.states.items():
+            store.put(key, result.last_record[key].partition, state)
+        store.flush_into(table)
+
     t0 = NOW - timedelta(days=30)
     before = live_states()
     for g in range(150):
-        result = proc.process(big_thread(f"g{g}", t0), table.get)
-        table.update(result.encoded)
-        del result
+        apply(proc.process(big_thread(f"g{g}", t0), store.load))
     kept = live_states() - before
     # the old cache kept the decoded state of every thread it wrote (up to 10,000)
-    assert proc.cached_bytes <= budget
-    assert kept <= budget // (6 * min(len(v) for v in table.values())) + 1, kept
+    assert store.cached_bytes <= budget
+    assert kept <= budget // (DECODED_STATE_FACTOR * min(len(v) for v in table.values())) + 1, kept
     exp = Expirer(DetectConfig(), CORE, proc.stats, PARTITIONS, proc.watermarks)
     for n in range(3):  # event time moves on (three fresh threads)
-        result = proc.process(big_thread(f"late{n}", NOW - timedelta(hours=1)), table.get)
-        table.update(result.encoded)
-        del result
-    expired = exp.run(table, lambda p: True)
-    proc.forget(expired)
-    assert len(expired) == 150
+        apply(proc.process(big_thread(f"late{n}", NOW - timedelta(hours=1)), store.load))
+    expired = exp.run(store, lambda p: True)  # through the store, as the worker does
+    apply(proc.process([], store.load))  # the next flush writes the tombstones
+    assert len(expired) == 150 and len(table) == 3
     assert live_states() - before <= 3  # only the three live threads may stay cached
 
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import pytest
 
-from streams.bench.adversarial import PARTICIPANTS, crafted, step_fn
-from streams.bench.regex_audit import audit
+from bench.adversarial import PARTICIPANTS, crafted, step_fn
+from bench.regex_audit import audit
 from streams.detect import DetectConfig, RuleScorer
 
 BOUND = 1.0

@@ -16,6 +16,7 @@ from streams.detect import DetectConfig, Detector, decode_state, encode_state, i
 from streams.service.processing import BatchProcessor, Core, Record
 from streams.service.routing import partition_for
 from streams.service.stats import Stats
+from streams.service.store import ThreadStore
 
 SAMPLE = Path(__file__).resolve().parents[2] / "streams" / "service" / "sample_thread.jsonl"
 PARTITIONS = 4
@@ -48,10 +49,23 @@ def processor(core: Core = REAL, stats: Stats | None = None) -> BatchProcessor:
 
 
 class Table(dict[bytes, bytes]):
-    """Stands in for the Faust table: what the agent writes back after each batch."""
+    """Stands in for the Faust table, with the worker's ThreadStore over it; `apply` does
+    what the agent does after a batch, and then flushes (as if the interval had passed)."""
 
-    def apply(self, result: Any) -> None:
-        self.update(result.encoded)
+    def __init__(self, *args: Any, core: Core = REAL) -> None:
+        super().__init__(*args)
+        self.store = ThreadStore(self, core.encode_state, core.decode_state, PARTITIONS,
+                                 Stats())
+
+    @property
+    def get_state(self) -> Any:
+        return self.store.load
+
+    def apply(self, result: Any, flush: bool = True) -> None:
+        for key, state in result.states.items():
+            self.store.put(key, result.last_record[key].partition, state)
+        if flush:
+            self.store.flush_into(self)
 
 
 def offline(lines: list[bytes]) -> list[dict[str, Any]]:
@@ -72,17 +86,17 @@ def test_one_batch_equals_the_offline_detector() -> None:
     lines = sample_lines()
     stats = Stats()
     proc = processor(stats=stats)
-    result = proc.process([keyed(r, i) for i, r in enumerate(lines)], Table().get)
+    result = proc.process([keyed(r, i) for i, r in enumerate(lines)], Table().get_state)
     got = published(result)
     assert got, "the sample thread should raise alerts"
     assert [{k: v for k, v in a.items() if k != "detected_at"} for a in got] == offline(lines)
     assert all(a["detected_at"] == "2030-01-01T00:00:00Z" for a in got)
     assert {k for k, _ in result.alerts} == {b"harbour-road-cycle-lane"}
-    # one state (= one table write) for the thread, however many comments
-    assert list(result.encoded) == [b"harbour-road-cycle-lane"]
+    # one new state for the thread, however many comments
+    assert list(result.states) == [b"harbour-road-cycle-lane"]
     assert (stats.processed, stats.alerts, stats.dead_lettered) == (len(lines), len(got), 0)
     # one thread is not enough to move a watermark (it needs three), but it is counted
-    last_ts = decode_state(result.encoded[b"harbour-road-cycle-lane"]).last_ts
+    last_ts = result.states[b"harbour-road-cycle-lane"].last_ts
     assert proc.watermarks.overall(range(PARTITIONS)) is None
     assert proc.watermarks._top == {
         partition_for(b"harbour-road-cycle-lane", PARTITIONS): {b"harbour-road-cycle-lane": last_ts}
@@ -90,8 +104,11 @@ def test_one_batch_equals_the_offline_detector() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=10), min_size=1, max_size=12))
-def test_any_batching_gives_the_same_alerts(sizes: list[int]) -> None:
+@given(st.lists(st.integers(min_value=1, max_value=10), min_size=1, max_size=12),
+       st.lists(st.booleans(), min_size=1, max_size=7))
+def test_any_batching_and_flushing_gives_the_same_alerts(
+    sizes: list[int], flushes: list[bool]
+) -> None:
     lines = [*sample_lines("t-a"), *sample_lines("t-b")]
     lines = [x for pair in zip(lines[:24], lines[24:], strict=True) for x in pair]  # interleave
     records = [keyed(r, i) for i, r in enumerate(lines)]
@@ -99,8 +116,8 @@ def test_any_batching_gives_the_same_alerts(sizes: list[int]) -> None:
     start, i = 0, 0
     while start < len(records):
         size = sizes[i % len(sizes)]
-        result = proc.process(records[start:start + size], table.get)
-        table.apply(result)
+        result = proc.process(records[start:start + size], table.get_state)
+        table.apply(result, flush=flushes[i % len(flushes)])
         alerts.extend(published(result))
         start, i = start + size, i + 1
     expected = offline(lines)
@@ -110,11 +127,11 @@ def test_any_batching_gives_the_same_alerts(sizes: list[int]) -> None:
 def test_reprocessing_after_restart_does_not_realert() -> None:
     records = [keyed(r, i) for i, r in enumerate(sample_lines())]
     table = Table()
-    first = processor().process(records, table.get)
+    first = processor().process(records, table.get_state)
     table.apply(first)
     assert first.alerts
     # a fresh worker (no cache) restored from the changelog, fed the same records again
-    again = processor().process(records, table.get)
+    again = processor().process(records, Table(table).get_state)
     assert again.alerts == []
 
 
@@ -129,16 +146,17 @@ def test_records_off_their_thread_partition_are_rekeyed(
     right = keyed(raw)
     record = Record(key, raw, "comments", (right.partition + partition_shift) % PARTITIONS, 5)
     stats = Stats()
-    result = processor(stats=stats).process([record], Table().get)
+    result = processor(stats=stats).process([record], Table().get_state)
     assert result.rekeyed == [(b"harbour-road-cycle-lane", raw)]
-    assert result.encoded == {} and result.alerts == [] and result.dead_letters == []
+    assert result.states == {} and result.alerts == [] and result.dead_letters == []
     assert (stats.rekeyed, stats.processed) == (1, 0)
 
 
 def test_rekeyed_records_are_processed_from_the_repartition_topic() -> None:
     raw = sample_lines()[0]
-    result = processor().process([keyed(raw, topic="app-comments-repartition")], Table().get)
-    assert list(result.encoded) == [b"harbour-road-cycle-lane"]
+    result = processor().process([keyed(raw, topic="app-comments-repartition")],
+                                 Table().get_state)
+    assert list(result.states) == [b"harbour-road-cycle-lane"]
     assert result.rekeyed == []
 
 
@@ -152,7 +170,7 @@ def test_bad_records_are_dead_lettered_and_the_rest_goes_on() -> None:
     records = [bad[0], *[keyed(r, i) for i, r in enumerate(lines[:10])], bad[1], bad[2],
                *[keyed(r, 10 + i) for i, r in enumerate(lines[10:])]]
     stats = Stats()
-    result = processor(stats=stats).process(records, Table().get)
+    result = processor(stats=stats).process(records, Table().get_state)
     reasons = [orjson.loads(v)["reason"] for _, v in result.dead_letters]
     assert reasons == ["invalid_json", "invalid_json", "schema_error"]
     assert [orjson.loads(v)["offset"] for _, v in result.dead_letters] == [100, 101, 102]
@@ -175,7 +193,7 @@ def test_a_core_exception_dead_letters_that_event_only() -> None:
     core = Core(flaky_step, is_expired, encode_state, decode_state)
     stats = Stats()
     result = processor(core, stats).process([keyed(r, i) for i, r in enumerate(lines)],
-                                            Table().get)
+                                            Table().get_state)
     [(key, value)] = result.dead_letters
     assert key == b"harbour-road-cycle-lane"
     dead = orjson.loads(value)
@@ -183,7 +201,7 @@ def test_a_core_exception_dead_letters_that_event_only() -> None:
     assert "RuntimeError: scorer blew up" in dead["detail"]
     assert dead["offset"] == 3
     assert (stats.processed, stats.processing_errors) == (len(lines) - 1, 1)
-    state = decode_state(result.encoded[b"harbour-road-cycle-lane"])
+    state = result.states[b"harbour-road-cycle-lane"]
     assert poisoned not in state.seen and poisoned not in state.comments
     assert len(state.seen) == len(lines) - 1
 
@@ -197,20 +215,21 @@ def test_states_written_by_this_worker_are_not_decoded_again() -> None:
 
     core = Core(step, is_expired, encode_state, counting_decode)
     records = [keyed(r, i) for i, r in enumerate(sample_lines())]
-    proc, table = processor(core), Table()
+    proc, table = processor(core), Table(core=core)
     for i in range(0, len(records), 5):
-        table.apply(proc.process(records[i:i + 5], table.get))
+        table.apply(proc.process(records[i:i + 5], table.get_state), flush=i % 2 == 0)
     assert calls == []
     # someone else (a previous owner) wrote a different state: decode it
-    other = processor().process(records[:3], Table().get)
-    table.update(other.encoded)
-    proc.process(records[3:4], table.get)
-    assert calls == [other.encoded[b"harbour-road-cycle-lane"]]
+    other_table = Table()
+    other_table.apply(processor().process(records[:3], other_table.get_state))
+    table.update(other_table)
+    proc.process(records[3:4], table.get_state)
+    assert calls == [other_table[b"harbour-road-cycle-lane"]]
 
 
 def test_an_unreadable_state_starts_the_thread_afresh() -> None:
-    stats = Stats()
     table = Table({b"harbour-road-cycle-lane": b"\x00garbage"})
-    result = processor(stats=stats).process([keyed(sample_lines()[0])], table.get)
+    stats = table.store.stats
+    result = processor(stats=stats).process([keyed(sample_lines()[0])], table.get_state)
     assert stats.processing_errors == 1 and stats.processed == 1
-    assert len(decode_state(result.encoded[b"harbour-road-cycle-lane"]).seen) == 1
+    assert len(result.states[b"harbour-road-cycle-lane"].seen) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SECTIONS: tuple[str, ...] = (
-    "core", "raw", "bare", "bare_take", "flamewatch", "scaleout", "latency", "memory",
+    "core", "raw", "bare", "flamewatch", "scaleout", "latency", "memory", "memory_rocksdb",
     "adversarial", "soak",
 )
 
@@ -20,6 +20,8 @@ class Sizes:
     latency_rate: float = 1_000.0
     latency_seconds: float = 30.0
     latency_threads: int = 2_000
+    latency_runs: int = 3
+    """Separate paced runs (a fresh worker each): the latency at 1,000/s varies run to run."""
     memory_comments: int = 50_000
     """Comments per generation of the memory run (N)."""
     memory_threads: int = 5_000
@@ -27,8 +29,6 @@ class Sizes:
     memory_generations: int = 3
     core_comments: int = 20_000
     core_threads: int = 1_000
-    take: int = 500
-    """Batch size of the `bare_faust` take_events variant (the worker's default batch)."""
     soak_seconds: float = 60.0
     """How long the soak feeds one worker (RSS printed over time; issue 9 ran 8 minutes)."""
     soak_rate: float = 300.0
@@ -40,7 +40,7 @@ class Sizes:
 
 DEFAULT = Sizes()
 QUICK = Sizes(
-    comments=15_000, threads=750, latency_seconds=8.0, latency_threads=500,
+    comments=15_000, threads=750, latency_seconds=8.0, latency_threads=500, latency_runs=1,
     memory_comments=5_000, memory_threads=500, memory_generations=2,
     core_comments=5_000, core_threads=250, soak_seconds=20.0, adversarial_chars=5_000,
 )

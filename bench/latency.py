@@ -1,5 +1,7 @@
 """Alert latency: from a comment's produce time to its alert being readable on the alerts topic,
 at a fixed offered rate (a paced producer), with one worker already running and warmed up.
+Several runs, each with a fresh worker and topics (the latency used to flip between regimes
+from one run to the next).
 
 Alerts are matched to the comment that triggered them through `trigger_comment_id`.
 """
@@ -13,12 +15,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from streams.bench import dataset, procs
-from streams.bench.drain import cores_used, cpu_sample
-from streams.bench.kafka_io import AlertReader, CommitWatcher, create_topics, produce, produce_paced
-from streams.bench.progress import Progress
-from streams.bench.stats_page import worker_stats
-from streams.brokers.base import free_port
+from bench import dataset
+from bench.observe import CommitWatcher
+from bench.progress import Progress
+from bench.results import Latency, LatencyRun
+from bench.stats_page import worker_stats
+from bench.system import cores_used, cpu_sample
+from bench.worker import fresh_worker
+from streams.harness import AlertReader, produce, produce_paced
 
 WARM_PREFIX = "warm-"
 
@@ -108,7 +112,16 @@ def summarize(values_ms: Sequence[float]) -> dict[str, float | None]:
     }
 
 
-async def measure(
+async def measure(*, runs: int = 1, **kwargs: Any) -> Latency:
+    """`runs` runs of `measure_once(**kwargs)`, each with a fresh worker and topics."""
+    out = []
+    for i in range(runs):
+        label = f"latency run {i + 1}/{runs}" if runs > 1 else "latency"
+        out.append(await measure_once(label=label, **kwargs))
+    return Latency(out)
+
+
+async def measure_once(
     *,
     broker_url: str,
     bootstrap: str,
@@ -121,23 +134,15 @@ async def measure(
     extra_env: Mapping[str, str] | None = None,
     label: str = "latency",
     broker_pid: int | None = None,
-) -> dict[str, Any]:
+) -> LatencyRun:
     n = max(1, int(rate * seconds))
     data = dataset.build(n, threads, seed=11)
     warm = dataset.build(200, 10, seed=12, prefix=WARM_PREFIX, expect_alerts=False)
-    app_id = procs.run_id("bench-lat")
-    topic, alerts_topic = f"{app_id}-comments", f"{app_id}-alerts"
-    await create_topics(bootstrap, {topic: partitions, alerts_topic: partitions})
-    reader = AlertReader(bootstrap, alerts_topic, partitions)
+    fresh = await fresh_worker("bench-lat", broker_url=broker_url, bootstrap=bootstrap,
+                               partitions=partitions, workdir=workdir, extra_env=extra_env)
+    app_id, topic, child, port = fresh.app_id, fresh.topic, fresh.child, fresh.port
+    reader = AlertReader(bootstrap, fresh.alerts_topic, partitions)
     await reader.start()
-    port = free_port()
-    env = procs.worker_env(
-        broker_url=broker_url, app_id=app_id, comments_topic=topic, alerts_topic=alerts_topic,
-        partitions=partitions, data_dir=workdir / app_id,
-        extra={"FLAMEWATCH_WEB_ENABLED": "true", "FLAMEWATCH_WEB_PORT": str(port),
-               **(extra_env or {})},
-    )
-    child = procs.start_worker(app_id, env, workdir)
     watcher = CommitWatcher(bootstrap, app_id, topic, interval=0.5)
     await watcher.start()
     try:
@@ -150,7 +155,6 @@ async def measure(
                 raise TimeoutError("the latency worker did not process its warm-up comments")
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.0)
-        rss_before = child.rss()
         stats_before = await worker_stats(port) or {}
 
         cpu_before = cpu_sample([child], broker_pid)
@@ -179,7 +183,6 @@ async def measure(
             await asyncio.sleep(0.1)
         lag_at_end = total - watcher.committed
         stats_after = await worker_stats(port) or {}
-        rss_after = child.rss()
     finally:
         await watcher.stop()
         child.stop()
@@ -188,22 +191,19 @@ async def measure(
     pairs, unmatched = latencies_ms(sent_at, received)
     values = [ms for _, ms in pairs]
     began = min(sent_at.values()) if sent_at else 0.0
-    result: dict[str, Any] = {
-        "offered_rate": rate,
-        "comments": n,
-        "threads": data.threads,
-        "achieved_rate": n / send_s if send_s > 0 else None,
-        "alerts": len(values),
-        "alerts_expected": expected,
-        "unmatched_alerts": unmatched,
-        "uncommitted_at_end": lag_at_end,
-        "mean_batch": _mean_batch(stats_before, stats_after),
-        "rss_bytes_before": rss_before,
-        "rss_bytes_after": rss_after,
-        "app_id": app_id,
-    }
-    result["cpu_cores"] = cores_used([cpu_before, cpu_after], cpu_before.t, cpu_after.t)
-    result.update(summarize(values))
-    result["split"] = split(sent_at, received, reader.detected)
-    result["by_5s"] = by_interval(pairs, began)
-    return result
+    summary = summarize(values)
+    parts = split(sent_at, received, reader.detected)
+    return LatencyRun(
+        offered_rate=rate, comments=n, threads=data.threads,
+        achieved_rate=n / send_s if send_s > 0 else None,
+        alerts=len(values), alerts_expected=expected, unmatched_alerts=unmatched,
+        p50_ms=summary["p50_ms"], p90_ms=summary["p90_ms"], p99_ms=summary["p99_ms"],
+        max_ms=summary["max_ms"],
+        produce_to_detected_p50_ms=parts["produce_to_detected_p50_ms"],
+        produce_to_detected_p99_ms=parts["produce_to_detected_p99_ms"],
+        detected_to_readable_p50_ms=parts["detected_to_readable_p50_ms"],
+        detected_to_readable_p99_ms=parts["detected_to_readable_p99_ms"],
+        mean_batch=_mean_batch(stats_before, stats_after), uncommitted_at_end=lag_at_end,
+        cores=cores_used([cpu_before, cpu_after], cpu_before.t, cpu_after.t),
+        by_5s=by_interval(pairs, began),
+    )

@@ -2,7 +2,7 @@
 its RSS is printed over time (memory must stay flat, issue 9 finding 4).
 
     flamewatch bench --only soak [--soak-seconds 480 --soak-rate 300]
-    python -m streams.bench.soak [SECONDS] [RATE]        (starts its own Apache Kafka)
+    python -m bench.soak [SECONDS] [RATE]        (starts its own Apache Kafka)
 
 The comments come in waves of `wave_seconds`; each wave is a fresh set of threads whose event
 time starts after the previous wave's threads have been idle for longer than
@@ -21,11 +21,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from streams.bench import dataset, procs
-from streams.bench.kafka_io import create_topics, produce_paced
-from streams.bench.progress import Progress
-from streams.bench.stats_page import worker_stats
-from streams.brokers.base import free_port
+from bench import dataset
+from bench.progress import Progress
+from bench.stats_page import worker_stats
+from bench.worker import fresh_worker
+from streams.harness import produce_paced
 
 EXPIRY_INTERVAL = 1.0
 
@@ -58,22 +58,16 @@ async def measure(
     span = dataset.event_span_seconds(per_wave)
     inactivity = span + 60.0
     gap = span + inactivity + 120.0
-    app_id = procs.run_id("bench-soak")
-    topic, alerts_topic = f"{app_id}-comments", f"{app_id}-alerts"
-    await create_topics(bootstrap, {topic: partitions, alerts_topic: partitions})
-    port = free_port()
-    env = procs.worker_env(
-        broker_url=broker_url, app_id=app_id, comments_topic=topic, alerts_topic=alerts_topic,
-        partitions=partitions, data_dir=workdir / app_id,
-        extra={
+    fresh = await fresh_worker(
+        "bench-soak", broker_url=broker_url, bootstrap=bootstrap, partitions=partitions,
+        workdir=workdir,
+        extra_env={
             **(extra_env or {}),
             "FLAMEWATCH_INACTIVITY_SECONDS": f"{inactivity:.0f}",
             "FLAMEWATCH_EXPIRY_INTERVAL": str(EXPIRY_INTERVAL),
-            "FLAMEWATCH_WEB_ENABLED": "true",
-            "FLAMEWATCH_WEB_PORT": str(port),
         },
     )
-    child = procs.start_worker(app_id, env, workdir)
+    app_id, topic, child, port = fresh.app_id, fresh.topic, fresh.child, fresh.port
     series: list[tuple[float, int | None]] = []
     samples: list[dict[str, Any]] = []
     began = time.monotonic()

@@ -1,7 +1,7 @@
 """Every regular expression of the detection core, run over crafted texts: none may take
 more than linear time (no catastrophic backtracking, no quadratic restarts on long runs).
 
-python -m streams.bench.regex_audit [--chars N] [--top K]
+python -m bench.regex_audit [--chars N] [--top K]
 
 Each pattern is run with `finditer` over the whole text (the most it is ever asked to do)
 for texts made of a prefix ("you", "ok", "on", "<", ...) and a long run of one unit
@@ -144,7 +144,7 @@ def audit(length: int, **kw: Sequence[str]) -> list[tuple[float, str, str, str]]
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m streams.bench.regex_audit", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m bench.regex_audit", description=__doc__)
     p.add_argument("--chars", type=int, default=5_000)
     p.add_argument("--top", type=int, default=10)
     args = p.parse_args(argv)

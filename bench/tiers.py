@@ -1,7 +1,7 @@
 """Cost of each scoring tier and of the default pipeline, and the share of comments each
 stage sees, on synthetic threads and on the labelled threads. No broker.
 
-python -m streams.bench.tiers [N_SYNTHETIC]
+python -m bench.tiers [N_SYNTHETIC]
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.synthetic import synthetic_events
 from schemas.comment import CommentEvent
-from streams.bench.synthetic import synthetic_events
+from streams import evaluation
 from streams.detect import DetectConfig, step
 from streams.detect.state import ThreadState
 from streams.detect.text import prepare
@@ -20,7 +21,7 @@ from streams.detect.tiers import TieredScorer, make_scorer
 from streams.evaluation.splits import discover
 from streams.evaluation.threads import load_thread
 
-DATA = Path(__file__).resolve().parents[1] / "evaluation" / "data"
+DATA = Path(evaluation.__file__).resolve().parent / "data"
 
 
 def labelled_events() -> list[CommentEvent]:

@@ -1,7 +1,7 @@
 """`raw_consume`: a plain aiokafka consumer group reading and orjson-decoding the topic (the
 ceiling). Run as a child process:
 
-    python -m streams.bench.raw_consume --bootstrap HOST:PORT --topic T --group G \
+    python -m bench.raw_consume --bootstrap HOST:PORT --topic T --group G \
         --expect N --out result.json
 
 Timed in the child from the first fetched batch to the N-th decoded message.
@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from streams.bench import procs
-from streams.bench.progress import Progress
+from bench.progress import Progress
+from bench.results import Drain
+from streams.harness import Child, ChildExited, clean_env, run_id
 
 
 async def consume(bootstrap: str, topic: str, group: str, expect: int) -> dict[str, Any]:
@@ -52,7 +54,7 @@ async def consume(bootstrap: str, topic: str, group: str, expect: int) -> dict[s
 
 
 def child_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m streams.bench.raw_consume")
+    parser = argparse.ArgumentParser(prog="python -m bench.raw_consume")
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic", required=True)
     parser.add_argument("--group", required=True)
@@ -72,33 +74,30 @@ async def measure(
     workdir: Path,
     progress: Progress,
     timeout: float = 300.0,
-) -> dict[str, Any]:
-    group = procs.run_id("bench-raw")
+    **_: Any,
+) -> Drain:
+    group = run_id("bench-raw")
     out = workdir / f"{group}.json"
-    argv = procs.python_argv(
-        "-m", "streams.bench.raw_consume", "--bootstrap", bootstrap, "--topic", topic,
-        "--group", group, "--expect", str(total), "--out", str(out),
-    )
-    env = procs.clean_env()
+    argv = [sys.executable, "-m", "bench.raw_consume", "--bootstrap", bootstrap,
+            "--topic", topic, "--group", group, "--expect", str(total), "--out", str(out)]
     started = time.monotonic()
-    child = procs.Child(group, argv, env, workdir)
+    child = Child(group, argv, clean_env(), workdir / f"{group}.log")
     try:
         with progress.counter("raw_consume", None, "s") as counter:
-            while child.alive():
+            while child.alive:
                 if time.monotonic() - started > timeout:
                     raise TimeoutError(f"raw_consume did not finish in {timeout:.0f}s")
                 counter.set(int(time.monotonic() - started))
                 await asyncio.sleep(0.1)
         if not out.exists():
-            raise procs.ChildFailed(
-                f"raw_consume wrote no result (exit code {child.proc.returncode}); "
-                f"see {child.log_path}"
-            )
+            raise ChildExited(f"raw_consume wrote no result (exit code {child.returncode}); "
+                              f"see {child.log_path}")
     finally:
         child.stop()
-    data: dict[str, Any] = orjson.loads(out.read_bytes())
-    data["total_s"] = time.monotonic() - started
-    return data
+    data = orjson.loads(out.read_bytes())
+    return Drain(label="raw_consume", messages=data["messages"], seconds=data["seconds"],
+                 per_s=data["per_s"], timing="in process: first fetched batch to the last",
+                 total_s=time.monotonic() - started)
 
 
 if __name__ == "__main__":

@@ -2,20 +2,20 @@
 
 Run as a child process (a fresh process per measurement):
 
-    python -m streams.bench.bare_faust --broker kafka://HOST:PORT --topic T --app-id A \
-        --expect N --out result.json [--take 500]
+    python -m bench.bare_faust --broker kafka://HOST:PORT --topic T --app-id A \
+        --expect N --out result.json
 
-Raw key/value serializers like the worker; `--take N` iterates `stream.take_events(N, 0.1)`
-batches (the worker's loop shape) instead of single events. The child writes its own
-first-to-last-event timing to `--out` once it has seen `--expect` events (the rate reported,
-comparable to the worker's processed counters), then idles until stopped; the parent also
-times the group's committed offsets (`committed_per_s`).
+Raw key/value serializers like the worker. The child writes its own first-to-last-event
+timing to `--out` once it has seen `--expect` events (the rate reported, comparable to the
+worker's processed counters), then idles until stopped; the parent also times the group's
+committed offsets (`committed_per_s`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,20 +23,21 @@ from typing import Any
 
 import orjson
 
-from streams.bench import procs
-from streams.bench.drain import DrainResult, cores_used, drain
-from streams.bench.progress import Progress
+from bench.drain import drain
+from bench.progress import Progress
+from bench.results import Drain
+from bench.system import cores_used
+from streams.harness import Child, clean_env, run_id
 
 
 def child_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m streams.bench.bare_faust")
+    parser = argparse.ArgumentParser(prog="python -m bench.bare_faust")
     parser.add_argument("--broker", required=True)
     parser.add_argument("--topic", required=True)
     parser.add_argument("--app-id", required=True)
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--expect", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--take", type=int, default=0)
     args = parser.parse_args(argv)
 
     import faust
@@ -72,14 +73,9 @@ def child_main(argv: list[str] | None = None) -> int:
                 "first_monotonic": first[0],  # CLOCK_MONOTONIC: comparable across processes
             }))
 
-    if args.take > 0:
-        async def bare(stream: Any) -> None:
-            async for events in stream.take_events(args.take, within=0.1):
-                count(len(events))
-    else:
-        async def bare(stream: Any) -> None:
-            async for _value in stream:
-                count(1)
+    async def bare(stream: Any) -> None:
+        async for _value in stream:
+            count(1)
 
     app.agent(topic, name="bench.bare")(bare)
     worker = faust.Worker(app, quiet=True, loglevel="WARNING", redirect_stdouts=False)
@@ -96,44 +92,40 @@ async def measure(
     partitions: int,
     workdir: Path,
     progress: Progress,
-    take: int = 0,
     timeout: float | None = None,
     broker_pid: int | None = None,
-) -> dict[str, Any]:
+    **_: Any,
+) -> Drain:
     """Run the bare agent over `topic` (already holding `total` messages) and time it."""
-    name = "bare_faust_take" if take else "bare_faust"
-    app_id = procs.run_id(f"bench-{name.replace('_', '-')}")
+    app_id = run_id("bench-bare-faust")
     out = workdir / f"{app_id}.json"
-    env = procs.clean_env()
+    env = clean_env()
     env["PYTHONUNBUFFERED"] = "1"
-    argv = procs.python_argv(
-        "-m", "streams.bench.bare_faust", "--broker", broker_url, "--topic", topic,
-        "--app-id", app_id, "--partitions", str(partitions), "--expect", str(total),
-        "--out", str(out), "--take", str(take),
-    )
+    argv = [sys.executable, "-m", "bench.bare_faust", "--broker", broker_url, "--topic", topic,
+            "--app-id", app_id, "--partitions", str(partitions), "--expect", str(total),
+            "--out", str(out)]
     started = time.monotonic()
-    child = procs.Child(app_id, argv, env, workdir)
+    child = Child(app_id, argv, env, workdir / f"{app_id}.log")
     try:
-        result: DrainResult = await drain(
+        result, cpu = await drain(
             children=[child], started=started, bootstrap=bootstrap, group=app_id, topic=topic,
-            total=total, progress=progress, broker_pid=broker_pid, label=name,
+            total=total, progress=progress, broker_pid=broker_pid, label="bare_faust",
             timeout=timeout if timeout is not None else 120.0 + total / 500.0,
         )
     finally:
         child.stop()
-    data = result.as_dict()
-    data["take"] = take or None
     if out.exists():
         # like the worker's processed counters: first event to the last, timed in the process
         inner = orjson.loads(out.read_bytes())
         seconds = inner.get("first_to_last_s") or 0.0
         if seconds > 0:
-            data.update(messages=inner["events"], seconds=seconds,
-                        per_s=inner["events"] / seconds, timing="in-process first to last event")
+            result.messages, result.seconds = inner["events"], seconds
+            result.per_s = inner["events"] / seconds
+            result.timing = "in process: first event to the last"
             begin = inner.get("first_monotonic")
             if begin is not None:
-                data["cpu_cores"] = cores_used(result.cpu_samples, begin, begin + seconds)
-    return data
+                result.cores = cores_used(cpu, begin, begin + seconds)
+    return result
 
 
 if __name__ == "__main__":

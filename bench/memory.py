@@ -11,6 +11,9 @@ inactivity limit as soon as g begins, so the expiry timer deletes them while g i
   latest state of every live thread, read back from the table's changelog topic;
 - after each later generation: RSS and threads in the table (should stay ~M: "flat");
 - finally a tiny generation far in the future expires everything: RSS with ~no state.
+
+Run once per table store: `memory://` (states on the Python heap) and `rocksdb://` (states in
+RocksDB; its memtables and block cache count in the RSS too).
 """
 
 from __future__ import annotations
@@ -20,14 +23,16 @@ import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from streams.bench import dataset, procs
-from streams.bench.kafka_io import CommitWatcher, create_topics, latest_value_sizes, produce
-from streams.bench.latency import percentile
-from streams.bench.progress import Progress
-from streams.bench.stats_page import worker_stats
-from streams.brokers.base import free_port
+from bench import dataset
+from bench.latency import percentile
+from bench.observe import CommitWatcher, latest_value_sizes
+from bench.progress import Progress
+from bench.results import Memory, MemoryRound
+from bench.stats_page import worker_stats
+from bench.system import dir_bytes
+from bench.worker import fresh_worker
+from streams.harness import produce
 
 EXPIRY_INTERVAL = 1.0
 
@@ -64,8 +69,9 @@ async def measure(
     generations: int,
     workdir: Path,
     progress: Progress,
+    store: str = "memory://",
     extra_env: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+) -> Memory:
     span = dataset.event_span_seconds(comments)
     inactivity = span + 60.0
     gap = span + inactivity + 120.0
@@ -73,32 +79,29 @@ async def measure(
     def start_of(generation: int) -> datetime:
         return dataset.T0 + timedelta(seconds=generation * gap)
 
-    app_id = procs.run_id("bench-mem")
-    topic, alerts_topic = f"{app_id}-comments", f"{app_id}-alerts"
-    await create_topics(bootstrap, {topic: partitions, alerts_topic: partitions})
-    port = free_port()
-    env = procs.worker_env(
-        broker_url=broker_url, app_id=app_id, comments_topic=topic, alerts_topic=alerts_topic,
-        partitions=partitions, data_dir=workdir / app_id,
-        extra={
+    fresh = await fresh_worker(
+        "bench-mem-" + store.split(":", 1)[0], broker_url=broker_url, bootstrap=bootstrap,
+        partitions=partitions, workdir=workdir,
+        extra_env={
             **(extra_env or {}),
+            "FLAMEWATCH_STORE": store,
             "FLAMEWATCH_INACTIVITY_SECONDS": f"{inactivity:.0f}",
             "FLAMEWATCH_EXPIRY_INTERVAL": str(EXPIRY_INTERVAL),
-            "FLAMEWATCH_WEB_ENABLED": "true",
-            "FLAMEWATCH_WEB_PORT": str(port),
         },
     )
-    child = procs.start_worker(app_id, env, workdir)
+    app_id, topic, child, port = fresh.app_id, fresh.topic, fresh.child, fresh.port
+    data_dir = fresh.data_dir
     watcher = CommitWatcher(bootstrap, app_id, topic)
     await watcher.start()
     if generations < 1:
         raise ValueError("the memory run needs at least one generation")
     live_threads = threads
     produced = 0
-    rounds: list[dict[str, Any]] = []
+    rounds: list[MemoryRound] = []
     state_sizes: dict[bytes, int] = {}
+    disk: int | None = None
 
-    async def feed(rows: list[tuple[bytes, bytes]], label: str, live_threads: int) -> dict[str, Any]:
+    async def feed(rows: list[tuple[bytes, bytes]], label: str, live_threads: int) -> MemoryRound:
         """Produce `rows`, wait until processed and until the table holds `live_threads`."""
         nonlocal produced
         with progress.counter(f"memory: produce {label}", len(rows)) as counter:
@@ -122,25 +125,22 @@ async def measure(
             await asyncio.sleep(0.5)
         await asyncio.sleep(2 * EXPIRY_INTERVAL)
         stats = await worker_stats(port) or {}
-        return {
-            "generation": label,
-            "comments_total": produced,
-            "threads_in_table": stats.get("threads"),
-            "expired_total": stats.get("expired"),
-            "rss_bytes": child.rss(),
-        }
+        return MemoryRound(generation=label, comments_total=produced,
+                           threads_in_table=stats.get("threads"),
+                           expired_total=stats.get("expired"), rss_bytes=child.rss())
 
     try:
         warm = dataset.build(200, 20, seed=21, prefix="g0-", expect_alerts=False,
                              start=start_of(0))
         baseline = await feed(warm.rows, "warm-up", warm.threads)
-        rss_idle = baseline["rss_bytes"]
+        rss_idle = baseline.rss_bytes
         for g in range(1, generations + 1):
             data = dataset.build(comments, threads, seed=20 + g, prefix=f"g{g}-",
                                  expect_alerts=False, start=start_of(g))
             rounds.append(await feed(data.rows, f"generation {g}", data.threads))
             if g == 1:
                 live_threads = data.threads
+                disk = dir_bytes(data_dir)
                 progress.stage("memory: reading the state changelog for state sizes")
                 sizes = await latest_value_sizes(
                     bootstrap, f"{app_id}-threads-changelog", partitions
@@ -156,28 +156,27 @@ async def measure(
 
     loaded = rounds[0]
     values = sorted(state_sizes.values())
-    rss_series = [r["rss_bytes"] for r in rounds]
-    return {
-        "comments_per_generation": comments,
-        "threads_per_generation": threads,
-        "generations": generations,
-        "inactivity_seconds": inactivity,
-        "expiry_interval": EXPIRY_INTERVAL,
-        "rss_idle_bytes": rss_idle,
-        "rss_loaded_bytes": loaded["rss_bytes"],
-        "active_threads": loaded["threads_in_table"] or live_threads,
-        "rss_per_thread_bytes": per_thread(
-            loaded["rss_bytes"], rss_idle, loaded["threads_in_table"] or live_threads
-        ),
-        "state_threads_read": len(values),
-        "state_bytes_mean": sum(values) / len(values) if values else None,
-        "state_bytes_p50": percentile(values, 50),
-        "state_bytes_p99": percentile(values, 99),
-        "state_bytes_max": values[-1] if values else None,
-        "rounds": rounds,
-        "rss_growth_over_generations": flat_growth(rss_series),
-        "rss_growth_once_expiring": growth_once_expiring(rss_series),
-        "rss_all_expired_bytes": final["rss_bytes"],
-        "threads_after_all_expired": final["threads_in_table"],
-        "app_id": app_id,
-    }
+    rss_series = [r.rss_bytes for r in rounds]
+    active = loaded.threads_in_table or live_threads
+    return Memory(
+        store=store,
+        comments_per_generation=comments,
+        threads_per_generation=threads,
+        generations=generations,
+        inactivity_seconds=inactivity,
+        rss_idle_bytes=rss_idle,
+        rss_loaded_bytes=loaded.rss_bytes,
+        active_threads=active,
+        rss_per_thread_bytes=per_thread(loaded.rss_bytes, rss_idle, active),
+        state_threads_read=len(values),
+        state_bytes_mean=sum(values) / len(values) if values else None,
+        state_bytes_p50=percentile(values, 50),
+        state_bytes_p99=percentile(values, 99),
+        state_bytes_max=values[-1] if values else None,
+        rounds=rounds,
+        rss_growth_over_generations=flat_growth(rss_series),
+        rss_growth_once_expiring=growth_once_expiring(rss_series),
+        rss_all_expired_bytes=final.rss_bytes,
+        threads_after_all_expired=final.threads_in_table,
+        data_dir_bytes=disk,
+    )

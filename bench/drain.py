@@ -3,7 +3,7 @@
 A run is complete when the consumer group has committed the last offset and, for the worker,
 every expected alert is readable on the alerts topic. Two rates are derived:
 
-- `per_s` (used for ratios and targets): from the moment every worker has processed its first
+- `per_s` (used for the ratios): from the moment every worker has processed its first
   comment to the moment all comments are processed and all expected alerts are readable, from
   the workers' `processed` counters (their stats pages, polled every 100 ms);
 - `committed_per_s`: from the first commit made while the group has all its members to the
@@ -17,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from streams.bench.kafka_io import AlertReader, CommitWatcher, Sample
-from streams.bench.procs import Child, cpu_seconds, system_cpu
-from streams.bench.progress import Progress
-from streams.bench.stats_page import StatsPoller
+from bench.observe import CommitWatcher, Sample
+from bench.progress import Progress
+from bench.results import Drain
+from bench.stats_page import StatsPoller
+from bench.system import CpuSample, cores_used, cpu_sample
+from streams.harness import AlertReader, Child
 
 
 @dataclass
@@ -54,59 +55,6 @@ def measured_window(
             return None
         return Window(remaining, seconds, sample.t)
     return None
-
-
-@dataclass
-class CpuSample:
-    t: float
-    children: list[float | None]
-    broker: float | None
-    bench: float
-    system: float | None = None
-    """CPU seconds used by every process on the machine (since boot)."""
-    stalled: float | None = None
-    """Seconds some task waited for a CPU (PSI, since boot)."""
-
-
-def cpu_sample(children: Sequence[Child], broker_pid: int | None) -> CpuSample:
-    system, stalled = system_cpu()
-    return CpuSample(
-        time.monotonic(), [child.cpu() for child in children],
-        cpu_seconds(broker_pid) if broker_pid else None, time.process_time(), system, stalled,
-    )
-
-
-def cores_used(
-    samples: Sequence[CpuSample], start: float, end: float
-) -> dict[str, Any] | None:
-    """Average cores used between `start` and `end` by each child, the broker and this
-    process (CPU seconds / wall seconds, from the samples nearest to both ends)."""
-    if not samples:
-        return None
-    first = min(samples, key=lambda s: abs(s.t - start))
-    last = min(samples, key=lambda s: abs(s.t - end))
-    wall = last.t - first.t
-    if wall <= 0:
-        return None
-
-    def rate(a: float | None, b: float | None) -> float | None:
-        return None if a is None or b is None else (b - a) / wall
-
-    workers = [rate(a, b) for a, b in zip(first.children, last.children, strict=True)]
-    broker, bench = rate(first.broker, last.broker), rate(first.bench, last.bench)
-    machine = rate(first.system, last.system)
-    others = None
-    if machine is not None and all(w is not None for w in workers):
-        others = max(0.0, machine - sum(w or 0.0 for w in workers) - (broker or 0.0)
-                     - (bench or 0.0))
-    return {
-        "workers": workers,
-        "broker": broker,
-        "bench": bench,
-        "machine": machine,
-        "others": others,
-        "cpu_pressure": rate(first.stalled, last.stalled),
-    }
 
 
 def processing_window(
@@ -147,47 +95,6 @@ def alerts_done_time(received: Sequence[tuple[float, str, str]], expected: int) 
     return None
 
 
-@dataclass
-class DrainResult:
-    messages: int
-    seconds: float | None
-    per_s: float | None
-    committed_per_s: float | None
-    """Rate over the committed-offsets window (see the module docstring)."""
-    timing: str
-    """What `per_s` was timed from: "processed counters" or "committed offsets"."""
-    startup_s: float | None
-    """From starting the process(es) to their first commit."""
-    total_s: float
-    """From starting the process(es) to the end of the run."""
-    alerts: int | None = None
-    alerts_expected: int | None = None
-    members: int = 1
-    rss_bytes: list[int | None] | None = None
-    cpu_samples: list[CpuSample] = field(default_factory=list)
-    cpu_cores: dict[str, Any] | None = None
-    """Cores used during the measured window by the measured process(es), the broker (when
-    started here) and the benchmark process itself."""
-    note: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "messages": self.messages,
-            "seconds": self.seconds,
-            "per_s": self.per_s,
-            "committed_per_s": self.committed_per_s,
-            "timing": self.timing,
-            "startup_s": self.startup_s,
-            "total_s": self.total_s,
-            "alerts": self.alerts,
-            "alerts_expected": self.alerts_expected,
-            "processes": self.members,
-            "rss_bytes": self.rss_bytes,
-            "cpu_cores": self.cpu_cores,
-            "note": self.note,
-        }
-
-
 async def drain(
     *,
     children: Sequence[Child],
@@ -204,9 +111,10 @@ async def drain(
     alert_grace: float = 15.0,
     broker_pid: int | None = None,
     stats_ports: Sequence[int] | None = None,
-) -> DrainResult:
+) -> tuple[Drain, list[CpuSample]]:
     """Wait until `children` (consumer group `group`) have committed `total` offsets of
-    `topic` (and `expected_alerts` are out), then measure. The children are left running."""
+    `topic` (and `expected_alerts` are out), then measure. The children are left running.
+    Returns the result and the CPU samples taken."""
     members = len(children)
     watcher = CommitWatcher(bootstrap, group, topic, watch_members=members > 1)
     await watcher.start()
@@ -271,20 +179,21 @@ async def drain(
     if window is None and not note:
         note = "no measurable window (the run was shorter than a commit interval)"
     measured = processing or window
-    return DrainResult(
+    result = Drain(
+        label=label,
         messages=measured.messages if measured else 0,
         seconds=measured.seconds if measured else None,
         per_s=measured.per_s if measured else None,
-        committed_per_s=window.per_s if window else None,
         timing="processed counters" if processing else "committed offsets",
+        processes=members,
+        committed_per_s=window.per_s if window else None,
         startup_s=(first_commit - started) if first_commit is not None else None,
         total_s=(end or time.monotonic()) - started,
+        rss_bytes=rss,
+        cores=(cores_used(cpu, measured.start, measured.start + measured.seconds)
+               if measured else None),
         alerts=n_alerts,
         alerts_expected=expected_alerts,
-        members=members,
-        rss_bytes=rss,
-        cpu_samples=cpu,
-        cpu_cores=(cores_used(cpu, measured.start, measured.start + measured.seconds)
-                   if measured else None),
         note=note,
     )
+    return result, cpu

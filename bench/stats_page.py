@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from streams.bench.procs import WEB_TOKEN
-
+WEB_TOKEN = uuid.uuid4().hex
+"""FLAMEWATCH_WEB_TOKEN of the workers this process starts (their stats page needs it)."""
 HEADERS = {"Authorization": f"Bearer {WEB_TOKEN}"}
 
 

@@ -1,6 +1,6 @@
 """Adversarial texts against the public scorer: the worst scoring times per comment.
 
-    python -m streams.bench.adversarial [--max-chars N] [--stop-after SECONDS]
+    python -m bench.adversarial [--max-chars N] [--stop-after SECONDS]
     flamewatch bench --only adversarial
 
 Families of crafted texts (long run-on sentences full of insults and second-person phrases,
@@ -216,7 +216,7 @@ def render(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m streams.bench.adversarial")
+    parser = argparse.ArgumentParser(prog="python -m bench.adversarial")
     parser.add_argument("--max-chars", type=int, default=MAX_TEXT_CHARS)
     parser.add_argument("--stop-after", type=float, default=2.0, metavar="SECONDS")
     args = parser.parse_args(argv)

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
+from bench.synthetic import synthetic_events
 from schemas.comment import CommentEvent
-from streams.bench.synthetic import synthetic_events
 from streams.detect import DetectConfig, Detector
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)

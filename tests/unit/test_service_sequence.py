@@ -1,0 +1,81 @@
+"""The agent's order guard and the consumer's read offsets (sequence.py): pure logic."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from streams.service.sequence import ReadOffsets, SequenceGuard
+
+TP = namedtuple("TP", "topic partition")
+A = TP("comments", 0)
+B = TP("comments", 1)
+
+
+def test_records_in_order_from_the_committed_offset_are_admitted() -> None:
+    guard = SequenceGuard()
+    assert [guard.admit(A, o, 10, 0.0) for o in (10, 11, 12)] == [True, True, True]
+    assert guard.admit(B, 5, None, 0.0)  # never committed: the first record sets the start
+    assert guard.admit(B, 6, None, 0.0)
+    assert guard.seeks == [] and guard.dropped == 0
+
+
+def test_a_hole_is_refetched_and_nothing_past_it_is_admitted_meanwhile() -> None:
+    guard = SequenceGuard(reseek_after=0.2)
+    assert guard.admit(A, 10, 10, 0.0)
+    # 11..19 never came: 20 and what follows are dropped, and 11 is asked for once
+    assert not guard.admit(A, 20, 10, 0.0)
+    assert not guard.admit(A, 21, 10, 0.05)
+    assert guard.seeks == [(A, 11)]
+    # the re-fetch brings 11 on: admitted in order from there
+    assert [guard.admit(A, o, 10, 0.1) for o in (11, 12)] == [True, True]
+    # a second delivery of records already admitted is dropped
+    assert not guard.admit(A, 12, 10, 0.1)
+    assert guard.admit(A, 13, 10, 0.1)
+    assert guard.dropped == 3
+
+
+def test_still_out_of_order_after_a_while_asks_again() -> None:
+    guard = SequenceGuard(reseek_after=0.2)
+    guard.admit(A, 10, 10, 0.0)
+    guard.admit(A, 30, 10, 0.0)
+    guard.admit(A, 31, 10, 0.1)  # leftovers of the old fetch: no new seek yet
+    guard.admit(A, 32, 10, 0.3)
+    assert guard.seeks == [(A, 11), (A, 11)]
+
+
+def test_a_hole_that_every_refetch_confirms_is_accepted() -> None:
+    guard = SequenceGuard(reseek_after=0.2, confirmations=3)
+    guard.admit(A, 10, 10, 0.0)
+    results = [guard.admit(A, 15, 10, t) for t in (0.0, 0.3, 0.6, 0.9)]
+    assert results == [False, False, False, True]  # offsets 11..14 hold no records
+    assert guard.accepted == [(A, 11, 15)]
+    assert len(guard.seeks) == 3
+    assert guard.admit(A, 16, 10, 1.0)
+
+
+def test_a_new_generation_starts_again_at_the_committed_offset() -> None:
+    guard = SequenceGuard()
+    guard.admit(A, 10, 10, 0.0)
+    guard.admit(A, 11, 10, 0.0)
+    guard.reset()
+    assert not guard.admit(A, 14, 12, 0.0)  # committed 12: 12 and 13 must come first
+    assert guard.seeks == [(A, 12)]
+
+
+def test_read_offsets_hold_a_seek_position_until_its_record_is_read() -> None:
+    offsets = ReadOffsets({"comments"})
+    assert offsets[A] is None  # like Faust's defaultdict(lambda: None)
+    offsets[A] = 50
+    offsets.update({A: 10, TP("changelog", 0): 3})  # Faust's seek to the committed offsets
+    offsets[A] = 51  # a record of the fetch from before the seek
+    assert offsets[A] == 10
+    offsets[A] = 10  # the record at the seek position: from here it follows the reads
+    offsets[A] = 11
+    assert offsets[A] == 11
+    other = TP("changelog", 0)
+    offsets[other] = 40  # topics not guarded behave as before
+    assert offsets[other] == 40
+    offsets.rewind(A, 5)
+    offsets.pop(A)
+    offsets[A] = 99  # forgotten (revoked): no position held any more
+    assert offsets[A] == 99
