@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from streams.detect import offsets
 from streams.detect.delimited import Alt, Delimited
+from streams.detect.lexicons import NAME_ORDINARY
 from streams.detect.offsets import IDENTITY, Chain, Edit, OffsetMap
 
 _QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)")
@@ -94,21 +95,36 @@ def norm_name(name: str) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def name_keys(display_name: str) -> frozenset[str]:
-    """Normalised variants a display name is written as: full, and first word if distinctive."""
+    """Normalised variants a display name is written as: full; first word if distinctive
+    (not an ordinary word, lexicons/name_ordinary.txt);
+    last word if distinctive ('M. Okafor' -> 'okafor', 'old_labour_ollie' -> 'ollie'); the
+    capitalised head of a CamelCase handle ('JackieB' -> 'jackie', 'DazzaRox_93' -> 'dazza');
+    without trailing digits ('Heenan73' -> 'heenan')."""
     keys = set()
     full = norm_name(display_name)
     if len(full) >= 2:
         keys.add(full)
-    words = [w for w in re.split(r"[\s_.\-]+", display_name) if w]
+    words = [w for w in _NAME_SPLIT.split(display_name) if w]
     if len(words) > 1:
         first = norm_name(words[0])
-        if len(first) >= 3:
+        if len(first) >= 3 and first not in NAME_ORDINARY:
             keys.add(first)
+        last = norm_name(words[-1])
+        if len(last) >= 4 and not last.isdigit() and last not in NAME_ORDINARY:
+            keys.add(last)
+    if words:
+        parts = _CAMEL.findall(words[0])
+        if len(parts) > 1 and len(parts[0]) >= 3 and parts[0][0].isupper():
+            keys.add(norm_name(parts[0]))
     # "Heenan73" is also written "Heenan"
     stripped = full.rstrip("0123456789")
     if len(stripped) >= 4 and stripped != full:
         keys.add(stripped)
     return frozenset(keys)
+
+
+_NAME_SPLIT = re.compile(r"[\s_.\-()]+")
+_CAMEL = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|[0-9]+")
 
 
 @dataclass(frozen=True, slots=True)

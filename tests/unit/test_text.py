@@ -18,6 +18,26 @@ def test_name_variants() -> None:
     assert "heenan73" in name_keys("heenan73")
 
 
+def test_surnames_handle_tails_and_camel_case_heads_are_variants() -> None:
+    assert "okafor" in name_keys("M. Okafor")
+    assert "ollie" in name_keys("old_labour_ollie")
+    assert "jackie" in name_keys("JackieB")
+    assert "dazza" in name_keys("DazzaRox_93")
+    assert "weir" in name_keys("Halloran Weir")
+
+
+def test_ordinary_words_are_not_name_variants() -> None:
+    assert "mom" not in name_keys("MapleLeaf Mom")
+    assert "admin" not in name_keys("Ed (site admin)")
+    assert "old" not in name_keys("old_labour_ollie")
+    assert name_keys("xX_sn1per_Xx") == {"xxsn1perxx"}
+
+
+def test_a_surname_names_the_participant_talked_about() -> None:
+    lookup = {k: "u-ok" for k in name_keys("M. Okafor")} | {k: "u-ol" for k in name_keys("old_labour_ollie")}
+    assert named_participants("Ollie, Okafor's a troll with a thesaurus.", lookup) == ["u-ok"]
+
+
 def test_curly_and_straight_quotes_are_removed() -> None:
     p = prepare('“Your definition of trolling is odd” – and "idiot" is a strong word.')
     assert "trolling" not in p.own and "idiot" not in p.own
