@@ -170,6 +170,7 @@ def _apply(
     if isinstance(scorer, TieredScorer):
         score = _RULES.score_prepared(prepared, lookup, context_outsider)
         lead = leading_name(prepared.own, lookup) if lookup else None
+        others = [a for a in named_participants(prepared.own, lookup) if a != addressee] if lookup else []
         signals = Signals(
             rule_attack=score.attack,
             rule_hostility=score.hostility,
@@ -178,9 +179,7 @@ def _apply(
             outsider=score.outsider,
             addressed=addressee is not None,
             lead_name=lead is not None or bool(prepared.mentions),
-            named=any(a != addressee for a in named_participants(prepared.own, lookup))
-            if lookup
-            else False,
+            named=bool(others),
             parent_hostility=parent.hostility if parent is not None else 0.0,
             parent_attack=parent.attack if parent is not None else 0.0,
         )
@@ -189,6 +188,8 @@ def _apply(
             d.attack, d.peer_heat, d.target, d.named_target, d.reasons
         )
         tier, fast, uncertain = d.tier, d.fast, d.uncertain
+        if kind == "named" and named_target is None and others:
+            named_target = others[0]  # a learned tier decided: the participant talked about
     else:
         score = scorer.score_batch(
             [ScoreInput(event.text, lookup, context_outsider, config.max_scored_chars)]

@@ -133,9 +133,12 @@ def opinion_note(encoder: float, fast: float | None, verdict: str = "") -> Reaso
 
 
 def _default_target(signals: Signals, own: str) -> TargetKind:
-    """Nobody named by the rules: the addressee, unless the reply talks about 'him/her'."""
+    """Nobody named by the rules: the addressee, unless the reply does not say 'you' and
+    names another participant ("Okafor's a troll, don't feed him") or talks about 'him/her'."""
     low = f" {own.lower()} "
     second = any(f" {w} " in low or f" {w}'" in low for w in ("you", "your", "u", "ur"))
+    if not second and signals.named:
+        return "named"
     if not second and any(f" {w} " in low or f" {w}'" in low for w in ("he", "she", "him", "her")):
         return "third"
     return "second"

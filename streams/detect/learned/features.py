@@ -12,12 +12,14 @@ import re
 import zlib
 from dataclasses import dataclass
 
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 """Bump when the feature names change: a model file records the version it was trained on."""
 
 _TOKEN = re.compile(r"[a-z0-9$@*']+")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a"})
 _HAS_LETTER = re.compile(r"[a-z]")
+_EMOJI = re.compile("[\u2190-\u2bff\U0001f000-\U0001faff]")
+"""Emoji and pictographs: a wink or a laugh reads as banter, a clown or an eye-roll as a taunt."""
 _CHAT = {
     "u": "you",
     "ya": "you",
@@ -100,6 +102,8 @@ def feature_names(own: str, signals: Signals) -> tuple[list[str], list[str]]:
         prev = tok
     if toks:
         add("b:" + prev + " </s>")
+    for emoji in _EMOJI.findall(own, 0, 4000)[:20]:
+        add("e:" + emoji)
 
     n = len(toks)
     sig = ["bias"]
