@@ -22,6 +22,9 @@ class Episode:
     warned_at: str | None
     lead_comments: int | None
     lead_minutes: float | None
+    alerted_at: str | None = None
+    """The first alert of any severity on the pair before its first attack (a warning, or an
+    attack alert raised early on the sarcasm before it): the moderator had a heads-up."""
 
 
 @dataclass(slots=True)
@@ -50,6 +53,7 @@ def forecast_result(
         pair = frozenset((author[cid], target))
         if pair not in firsts or order[cid] < order[firsts[pair]]:
             firsts[pair] = cid
+    alerts = list(alerts)
     warnings = [a for a in alerts if a.severity in WARNING_SEVERITIES]
     res = ForecastResult()
     for pair, first in sorted(firsts.items(), key=lambda kv: order[kv[1]]):
@@ -58,14 +62,19 @@ def forecast_result(
             if frozenset(w.participants) == pair and order.get(w.trigger_comment_id, 1 << 30)
             < order[first]
         ]
+        early = next(
+            (a.trigger_comment_id for a in alerts if frozenset(a.participants) == pair
+             and order.get(a.trigger_comment_id, 1 << 30) < order[first]),
+            None,
+        )
         if before:
             w = before[0]
             res.episodes.append(Episode(
                 pair, first, w.trigger_comment_id, order[first] - order[w.trigger_comment_id],
-                (when[first] - when[w.trigger_comment_id]) / 60.0,
+                (when[first] - when[w.trigger_comment_id]) / 60.0, early,
             ))
         else:
-            res.episodes.append(Episode(pair, first, None, None, None))
+            res.episodes.append(Episode(pair, first, None, None, None, early))
     if state is not None:
         authors = sorted({r.author_id for r in state.comments.values()})
         for i, a in enumerate(authors):

@@ -30,6 +30,9 @@ class SplitReport:
     """True positives by the tier that decided them."""
     episodes: int = 0
     episodes_warned: int = 0
+    episodes_alerted: int = 0
+    """Episodes with any alert on the pair (warning or early attack alert) before the first
+    attack: a looser measure than `episodes_warned`, reported beside it."""
     lead_comments: list[int] = field(default_factory=list)
     lead_minutes: list[float] = field(default_factory=list)
     civil_pairs: int = 0
@@ -51,6 +54,7 @@ class SplitReport:
             "by_tier": dict(sorted(self.by_tier.items())),
             "episodes": self.episodes,
             "episodes_warned": self.episodes_warned,
+            "episodes_alerted": self.episodes_alerted,
             "median_lead_comments": _median(self.lead_comments),
             "median_lead_minutes": _median(self.lead_minutes),
             "civil_pairs": self.civil_pairs,
@@ -88,6 +92,7 @@ def measure_split(
             fc = res.forecast
             rep.episodes += len(fc.episodes)
             for ep in fc.episodes:
+                rep.episodes_alerted += ep.alerted_at is not None
                 if ep.warned_at is not None:
                     rep.episodes_warned += 1
                     rep.lead_comments.append(ep.lead_comments or 0)
@@ -107,8 +112,8 @@ def _median(xs: Sequence[float]) -> float | None:
 
 def format_forecast(reports: Sequence[SplitReport]) -> str:
     lines = [f"{'split':10s} {'episodes warned early':>21s} {'median lead':>18s} "
-             f"{'civil pairs warned':>18s}"]
-    totals = [0, 0, 0, 0]
+             f"{'civil pairs warned':>18s} {'any alert early':>15s}"]
+    totals = [0, 0, 0, 0, 0]
     leads: list[float] = []
     mins: list[float] = []
     for r in reports:
@@ -119,17 +124,22 @@ def format_forecast(reports: Sequence[SplitReport]) -> str:
         lead_s = "-" if lead is None else f"{lead:.0f} comments, {lm:.0f} min"
         lines.append(
             f"{r.split:10s} {r.episodes_warned:>14d}/{r.episodes:<6d} {lead_s:>18s} "
-            f"{r.civil_pairs_warned:>11d}/{r.civil_pairs:<6d}"
+            f"{r.civil_pairs_warned:>11d}/{r.civil_pairs:<6d} {r.episodes_alerted:>8d}/{r.episodes:<6d}"
         )
         totals = [totals[0] + r.episodes_warned, totals[1] + r.episodes,
-                  totals[2] + r.civil_pairs_warned, totals[3] + r.civil_pairs]
+                  totals[2] + r.civil_pairs_warned, totals[3] + r.civil_pairs,
+                  totals[4] + r.episodes_alerted]
         leads += r.lead_comments
         mins += r.lead_minutes
     lead = _median(leads)
     lines.append(
         f"{'total':10s} {totals[0]:>14d}/{totals[1]:<6d} "
         f"{'-' if lead is None else f'{lead:.0f} comments, {_median(mins):.0f} min':>18s} "
-        f"{totals[2]:>11d}/{totals[3]:<6d}"
+        f"{totals[2]:>11d}/{totals[3]:<6d} {totals[4]:>8d}/{totals[1]:<6d}"
+    )
+    lines.append(
+        "(any alert early: a warning or an attack alert on the pair before its first labelled"
+        " attack)"
     )
     return "\n".join(lines)
 
