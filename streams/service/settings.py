@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     uncertain_low: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
     uncertain_high: Annotated[float, Field(ge=0.0, le=1.0)] = 0.7
     """The fast tier's probabilities in [low, high) are asked for a second opinion."""
+    rules_veto: Annotated[float, Field(ge=0.0, le=1.0)] = 0.15
+    """Rules that fire are overruled when the fast tier's probability is below this (0: off)."""
     encoder_batch_size: Annotated[int, Field(ge=1, le=4096)] = 32
     encoder_batch_window: PositiveSeconds = 0.05
     partitions: Annotated[int, Field(ge=1, le=10_000)] = 4
@@ -269,7 +271,11 @@ class Settings(BaseSettings):
             self.model_path,
             inline_encoder=inline_encoder,
             encoder_head=self.encoder_head_path,
-            config=TierConfig(uncertain_low=self.uncertain_low, uncertain_high=self.uncertain_high),
+            config=TierConfig(
+                uncertain_low=self.uncertain_low,
+                uncertain_high=self.uncertain_high,
+                rules_veto=self.rules_veto,
+            ),
         )
 
     @property

@@ -12,7 +12,7 @@ from streams.detect.findings import render
 from streams.detect.ids import text_hash
 from streams.detect.learned.features import hashed
 from streams.detect.learned.model import LinearModel
-from streams.detect.tiers import TieredScorer
+from streams.detect.tiers import TierConfig, TieredScorer
 
 CFG = DetectConfig()
 T0 = datetime(2021, 5, 1, 9, 0, tzinfo=UTC)
@@ -72,12 +72,27 @@ def test_third_person_attack_goes_to_the_person_talked_about() -> None:
     assert rec.tier == "fast" and rec.target == "u-a"  # not Cat, who is addressed
 
 
-def test_rules_verdict_stands_beside_the_model() -> None:
-    d = Detector(CFG, TieredScorer(model_with({}, bias=-8.0)))
+def test_rules_verdict_stands_beside_an_unsure_model() -> None:
+    d = Detector(CFG, TieredScorer(model_with({}, bias=-0.85)))  # p ~ 0.3
     d.process(ev("c1", "u-a", "The library should open on Sundays."))
     d.process(ev("c2", "u-b", "Ann, you are a gullible fool.", "c1", 1))
     rec = d.states["t"].comments["c2"]
-    assert rec.tier == "rules" and rec.attack >= 0.5 and rec.fast is not None and rec.fast < 0.01
+    assert rec.tier == "rules" and rec.attack >= 0.5 and rec.fast is not None
+    assert 0.25 < rec.fast < 0.35
+
+
+def test_a_confident_model_overrules_the_rules_unless_the_veto_is_off() -> None:
+    sure_not = model_with({}, bias=-8.0)  # p ~ 0.0003
+    d = Detector(CFG, TieredScorer(sure_not))
+    d.process(ev("c1", "u-a", "The library should open on Sundays."))
+    assert d.process(ev("c2", "u-b", "Ann, you are a gullible fool.", "c1", 1)) == []
+    rec = d.states["t"].comments["c2"]
+    assert rec.tier == "fast" and rec.attack < 0.01 and rec.peer_heat < 0.01
+
+    d = Detector(CFG, TieredScorer(sure_not, TierConfig(rules_veto=0.0)))
+    d.process(ev("c1", "u-a", "The library should open on Sundays."))
+    (alert,) = d.process(ev("c2", "u-b", "Ann, you are a gullible fool.", "c1", 1))
+    assert alert.tier == "rules" and alert.target_author_id == "u-a"
 
 
 def _uncertain_thread() -> tuple[Detector, CommentEvent]:
