@@ -189,6 +189,11 @@ def _apply(
             d.attack, d.peer_heat, d.target, d.named_target, d.reasons
         )
         tier, fast, uncertain = d.tier, d.fast, d.uncertain
+    elif type(scorer) is RuleScorer:  # the same as its score_batch, without preparing again
+        score = scorer.score_prepared(prepared, lookup, context_outsider)
+        attack, peer_heat, kind, named_target, reasons = (
+            score.attack, score.peer_heat, score.target, score.named_target, score.reasons
+        )
     else:
         score = scorer.score_batch(
             [ScoreInput(event.text, lookup, context_outsider, config.max_scored_chars)]

@@ -12,6 +12,8 @@ import re
 import zlib
 from dataclasses import dataclass
 
+from streams.detect.capitals import mostly_capitals
+
 FEATURE_VERSION = 2
 """Bump when the feature names change: a model file records the version it was trained on."""
 
@@ -119,8 +121,7 @@ def feature_names(own: str, signals: Signals) -> tuple[list[str], list[str]]:
         sig.append("question")
     if "!" in own:
         sig.append("exclaim")
-    letters = [c for c in own if c.isalpha()]
-    if len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    if mostly_capitals(own, 8):
         sig.append("caps")
     sig.append("len<=3" if n <= 3 else "len<=8" if n <= 8 else "len<=20" if n <= 20 else "len<=60" if n <= 60 else "len>60")
     # The rules' own scores are not features: the rules were tuned on the training data, so a
