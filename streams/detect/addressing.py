@@ -15,13 +15,13 @@ _SHINGLE_WORD = re.compile(r"[a-z0-9']+")
 _MAX_SHINGLES = 8
 
 
-@functools.lru_cache(maxsize=65536)
-def _word_hash(word: str) -> int:
-    return zlib.crc32(word.encode())
+def _word_hashes(text: str) -> list[int]:
+    # (no cache: on real text most words are new to it, and a miss costs more than a crc32)
+    return [zlib.crc32(w.encode()) for w in _SHINGLE_WORD.findall(text.lower())]
 
 
 def _trigram_hashes(text: str) -> list[int]:
-    hs = list(map(_word_hash, _SHINGLE_WORD.findall(text.lower())))
+    hs = _word_hashes(text)
     return [
         ((a * 1_000_003) ^ (b * 8191) ^ c) & 0xFFFFFFFF
         for a, b, c in zip(hs, hs[1:], hs[2:], strict=False)
@@ -31,7 +31,7 @@ def _trigram_hashes(text: str) -> list[int]:
 def shingles(text: str) -> tuple[int, ...]:
     """Content-sampled hashes of word triples: a quote of ~8+ words shares some with its source."""
     out: list[int] = []
-    hs = list(map(_word_hash, _SHINGLE_WORD.findall(text.lower())))
+    hs = _word_hashes(text)
     for a, b, c in zip(hs, hs[1:], hs[2:], strict=False):
         h = ((a * 1_000_003) ^ (b * 8191) ^ c) & 0xFFFF
         if h % 3 == 0 and h not in out:

@@ -85,14 +85,8 @@ def feature_names(own: str, signals: Signals) -> tuple[list[str], list[str]]:
     """(text features, signal features) of a reply's own words."""
     low = own.lower().replace("’", "'").replace("‘", "'")
     toks = tokens(low)
-    text: list[str] = []
-    seen: set[str] = set()
-
-    def add(name: str) -> None:
-        if name not in seen:
-            seen.add(name)
-            text.append(name)
-
+    names: list[str] = []
+    add = names.append
     prev = "<s>"
     for tok in toks:
         add("w:" + tok)
@@ -102,6 +96,7 @@ def feature_names(own: str, signals: Signals) -> tuple[list[str], list[str]]:
         prev = tok
     if toks:
         add("b:" + prev + " </s>")
+    text = list(dict.fromkeys(names))  # each once, in order of first appearance
 
     n = len(toks)
     sig = ["bias"]
