@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import TypeVar
 
 T = TypeVar("T")
+_MISSING = object()
 
 
 class Lookup(dict[str, str]):
@@ -47,7 +48,7 @@ def remembered(lookup: Mapping[str, str], text: str, key: Hashable, fn: Callable
     if memo[0] is not text and memo[0] != text:
         memo = (text, {})
         lookup._memo = memo  # one assignment: a result is only ever stored with its own text
-    found = memo[1].get(key, memo)
-    if found is memo:
+    found = memo[1].get(key, _MISSING)
+    if found is _MISSING:
         found = memo[1][key] = fn()
     return found  # type: ignore[return-value]
