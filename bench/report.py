@@ -176,8 +176,11 @@ def render(results: Results) -> str:
         add("")
         add(f"core (no broker, this process) — {core.comments:,} comments over "
             f"{core.threads:,} threads")
-        add(f"  scoring only {core.score_only_per_s:,.0f}/s   step {core.step_per_s:,.0f}/s"
-            f"   step + state codec {core.step_with_state_codec_per_s:,.0f}/s")
+        rules = f"   step (rules only) {core.step_rules_per_s:,.0f}/s" if core.step_rules_per_s else ""
+        fast = f" (fast tier {core.fast_tier_us:,.1f} us/comment)" if core.fast_tier_us else ""
+        add(f"  scoring only {core.score_only_per_s:,.0f}/s{rules}   step {core.step_per_s:,.0f}/s"
+            f"{fast}   step + state codec {core.step_with_state_codec_per_s:,.0f}/s"
+            + (" (per CPU second)" if core.timing == "cpu" else ""))
         add(f"  state per thread: {core.state_bytes_mean:,.0f} B compact "
             f"({core.state_json_bytes_mean:,.0f} B as the core's JSON), max "
             f"{core.state_bytes_max:,} B")

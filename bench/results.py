@@ -146,6 +146,7 @@ class Core:
     alerts: int
     score_only_per_s: float
     step_per_s: float
+    """step with the default scorer (rules + the fast learned tier), as the worker runs it."""
     step_with_state_codec_per_s: float
     """step with the state decoded from and encoded to the worker's compact bytes around it."""
     state_bytes_mean: float
@@ -153,6 +154,12 @@ class Core:
     state_json_bytes_mean: float
     """The core's own JSON encoding."""
     state_bytes_max: int
+    step_rules_per_s: float | None = None
+    """step with the plain RuleScorer (rules only)."""
+    fast_tier_us: float | None = None
+    """What the fast learned tier adds to step, microseconds per comment."""
+    timing: str = "wall"
+    """What the rates were timed with: 'cpu' (this process's CPU time) or 'wall'."""
 
 
 @dataclass

@@ -7,6 +7,7 @@ import functools
 import re
 import zlib
 
+from streams.detect.lookup import Lookup
 from streams.detect.state import CommentRec, ThreadState
 from streams.detect.text import Prepared, leading_name, name_keys, norm_name
 
@@ -14,13 +15,13 @@ _SHINGLE_WORD = re.compile(r"[a-z0-9']+")
 _MAX_SHINGLES = 8
 
 
-@functools.lru_cache(maxsize=65536)
-def _word_hash(word: str) -> int:
-    return zlib.crc32(word.encode())
+def _word_hashes(text: str) -> list[int]:
+    # (no cache: on real text most words are new to it, and a miss costs more than a crc32)
+    return [zlib.crc32(w.encode()) for w in _SHINGLE_WORD.findall(text.lower())]
 
 
 def _trigram_hashes(text: str) -> list[int]:
-    hs = [_word_hash(w) for w in _SHINGLE_WORD.findall(text.lower())]
+    hs = _word_hashes(text)
     return [
         ((a * 1_000_003) ^ (b * 8191) ^ c) & 0xFFFFFFFF
         for a, b, c in zip(hs, hs[1:], hs[2:], strict=False)
@@ -30,8 +31,9 @@ def _trigram_hashes(text: str) -> list[int]:
 def shingles(text: str) -> tuple[int, ...]:
     """Content-sampled hashes of word triples: a quote of ~8+ words shares some with its source."""
     out: list[int] = []
-    for h in _trigram_hashes(text):
-        h &= 0xFFFF
+    hs = _word_hashes(text)
+    for a, b, c in zip(hs, hs[1:], hs[2:], strict=False):
+        h = ((a * 1_000_003) ^ (b * 8191) ^ c) & 0xFFFF
         if h % 3 == 0 and h not in out:
             out.append(h)
             if len(out) >= _MAX_SHINGLES:
@@ -39,14 +41,31 @@ def shingles(text: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def name_lookup(state: ThreadState, exclude: str) -> dict[str, str]:
-    """Normalised name key -> author id for the thread's participants other than `exclude`."""
-    return _lookup(tuple(state.names.items()), exclude)
+def name_lookup(state: ThreadState, exclude: str) -> Lookup:
+    """Normalised name key -> author id for the thread's participants other than `exclude`.
+    Where two participants claim a key, the one earlier in `state.names` has it."""
+    names = state.names
+    lookup = _uncontested(frozenset(names.items()), exclude)
+    return lookup if lookup is not None else _lookup(tuple(names.items()), exclude)
 
 
 @functools.lru_cache(maxsize=4096)
-def _lookup(names: tuple[tuple[str, str], ...], exclude: str) -> dict[str, str]:
-    lookup: dict[str, str] = {}
+def _uncontested(names: frozenset[tuple[str, str]], exclude: str) -> Lookup | None:
+    """The lookup when no two participants claim a key (then the order of the names does
+    not matter, so one lookup serves every order they were active in), else None."""
+    lookup = Lookup()
+    for aid, name in names:
+        if aid == exclude:
+            continue
+        for key in (*name_keys(name), norm_name(aid)):
+            if lookup.setdefault(key, aid) != aid:
+                return None
+    return lookup
+
+
+@functools.lru_cache(maxsize=4096)
+def _lookup(names: tuple[tuple[str, str], ...], exclude: str) -> Lookup:
+    lookup = Lookup()
     for aid, name in names:
         if aid == exclude:
             continue

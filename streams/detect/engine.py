@@ -190,6 +190,11 @@ def _apply(
         tier, fast, uncertain = d.tier, d.fast, d.uncertain
         if kind == "named" and named_target is None and others:
             named_target = others[0]  # a learned tier decided: the participant talked about
+    elif type(scorer) is RuleScorer:  # the same as its score_batch, without preparing again
+        score = scorer.score_prepared(prepared, lookup, context_outsider)
+        attack, peer_heat, kind, named_target, reasons = (
+            score.attack, score.peer_heat, score.target, score.named_target, score.reasons
+        )
     else:
         score = scorer.score_batch(
             [ScoreInput(event.text, lookup, context_outsider, config.max_scored_chars)]

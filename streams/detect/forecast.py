@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from streams.detect.capitals import mostly_capitals
 from streams.detect.state import CommentRec
+from streams.detect.trie import trie_pattern
 
 # per-comment cues, stored on CommentRec.cues as a bit mask
 OPENS_2P = 1
@@ -28,10 +30,15 @@ EXCLAIM = 32
 CAPS = 64
 
 _OPENS_2P = re.compile(r"^\W*(?:@\S+\s+|\w+[,:–—-]\s+)?(?:you|your|you're|youre|u|ur)\b", re.I)
+_HEDGES = (
+    "i think|i guess|i suppose|maybe|perhaps|probably|possibly|it seems|i'm not sure|"
+    "i may be wrong|in my view|in my opinion|imo|imho|fair point|i see your point|to be fair|"
+    "i agree|good point|sorry|apologies"
+).split("|")
+# as a trie, behind a look-ahead for the hedges' first letters ("you.re right": any apostrophe)
 _HEDGE = re.compile(
-    r"\b(?:i think|i guess|i suppose|maybe|perhaps|probably|possibly|it seems|i'm not sure|"
-    r"i may be wrong|in my (?:view|opinion)|imo|imho|fair point|i see your point|to be fair|"
-    r"i agree|you.re right|good point|sorry|apologies)\b",
+    rf"\b(?=[{''.join(sorted({h[0] for h in _HEDGES}))}y])(?:{trie_pattern(_HEDGES, exact=True)}"
+    r"|you.re right)\b",
     re.I,
 )
 
@@ -52,8 +59,7 @@ def cues(own: str, reasons: Sequence[object], quoted: bool) -> int:
         bits |= QUOTES
     if "!" in text:
         bits |= EXCLAIM
-    letters = [c for c in text[:400] if c.isalpha()]
-    if len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    if mostly_capitals(text[:400], 12):
         bits |= CAPS
     return bits
 

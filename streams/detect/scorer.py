@@ -18,6 +18,7 @@ from streams.detect import lexicons as lx
 from streams.detect.combine import MAX_REASONS, combine
 from streams.detect.context import MAX_FINDINGS, Comment, Sentence
 from streams.detect.findings import TARGET, Finding, Reason, TargetKind
+from streams.detect.lookup import Lookup
 from streams.detect.offsets import lower
 from streams.detect.prefilter import Prefilter
 from streams.detect.rules import RULES, STYLE, Rule
@@ -127,7 +128,7 @@ class RuleScorer:
         )
         named: list[str] = []
         if participants:
-            lookup = dict(participants)
+            lookup = participants if isinstance(participants, Lookup) else dict(participants)
             lead = leading_name(own, lookup)
             named = [a for a in named_participants(own, lookup) if a != lead]
             addressing = lead is not None or named_participants(own, lookup, include_vocative=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from streams.detect import offsets
 from streams.detect.delimited import Alt, Delimited
 from streams.detect.lexicons import NAME_ORDINARY
+from streams.detect.lookup import prefixes, remembered
 from streams.detect.offsets import IDENTITY, Chain, Edit, OffsetMap
 
 _QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)")
@@ -315,6 +316,7 @@ def _from_html(text: str, quoted: list[str]) -> tuple[str, Chain]:
 
 _FIRST_WORD = re.compile(r"(?<![\s¶@])[\s¶@]*+([A-Za-z0-9_]+)")
 _POSSESSIVE = re.compile(r"['’]s$")
+_POSSESSIVE_ENDS = ("'s", "’s")  # what _POSSESSIVE finds in a word (no line break in one)
 _INTERJECTIONS = frozenset(
     "sorry thanks thank cheers hi hello hey oh ah well ok okay look listen yes no nope yeah yep "
     "mate dear to and but so right honestly seriously lol ha haha wow".split()
@@ -332,8 +334,12 @@ def leading_name(own: str, lookup: dict[str, str]) -> str | None:
     if first is None:
         return None
     word = first.group(1).lower()
-    if word not in _INTERJECTIONS and not any(k.startswith(word[:2]) for k in lookup):
+    if word not in _INTERJECTIONS and word[:2] not in prefixes(lookup):
         return None  # fast path: the reply does not open with anything like a name
+    return remembered(lookup, own, "lead", lambda: _leading_name(own, lookup))
+
+
+def _leading_name(own: str, lookup: dict[str, str]) -> str | None:
     at_sign = own.lstrip(" \t\n¶").startswith("@")
     head = own.lstrip(" \t\n¶@").split("\n", 1)[0][:80]
     matches = list(_WORD.finditer(head))[:6]
@@ -370,14 +376,21 @@ def named_participants(
 ) -> list[str]:
     """Participants named in the own words (capitalised, or a lower-case full name), in order
     of mention, leaving out names used to address someone ('…, Maggie.', 'Maria, don't…')."""
-    found: list[str] = []
     if not lookup:
-        return found
+        return []
+    found = remembered(
+        lookup, own, include_vocative, lambda: _named(own, lookup, include_vocative)
+    )
+    return list(found)
+
+
+def _named(own: str, lookup: dict[str, str], include_vocative: bool) -> tuple[str, ...]:
+    found: list[str] = []
     matches = list(_WORD.finditer(own))
     toks = [m.group(0) for m in matches]
-    prefixes = _prefixes(frozenset(lookup))
+    starts = prefixes(lookup)
     for idx, tok in enumerate(toks):
-        if norm_name(tok) not in prefixes and not _POSSESSIVE.search(tok):
+        if norm_name(tok) not in starts and not tok.endswith(_POSSESSIVE_ENDS):
             continue  # no name starts with this word (one set lookup per word)
         lower = not tok[:1].isupper() and not tok[:1].isdigit()
         for k in (2, 1):
@@ -392,14 +405,7 @@ def named_participants(
                     if (include_vocative or not vocative) and aid not in found:
                         found.append(aid)
                     break
-    return found
-
-
-@functools.lru_cache(maxsize=1024)
-def _prefixes(keys: frozenset[str]) -> frozenset[str]:
-    """Every prefix of every name key: a word whose normalised form is not one cannot start
-    a name (a two-word name's key starts with its first word's)."""
-    return frozenset(k[:j] for k in keys for j in range(1, len(k) + 1))
+    return tuple(found)
 
 
 def _vocative(own: str, start: int, end: int) -> bool:

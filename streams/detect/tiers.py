@@ -88,7 +88,7 @@ class TieredScorer:
                 rule.attack, rule.peer_heat, rule.target, rule.named_target, rule.reasons,
                 "rules", None, False,
             )
-        pred = self.model.predict(own, signals)
+        pred, top = self.model.predict_lazily(own, signals)
         p = round(pred.probability, 3)
         cfg = self.config
         uncertain = cfg.uncertain_low <= p < cfg.uncertain_high
@@ -106,10 +106,6 @@ class TieredScorer:
         if target in ("none", "bare"):
             target = _default_target(signals, own)
         reasons = rule.reasons
-        words = ", ".join(f"'{w}'" for w, _ in pred.top) or "its overall wording"
-        note = Reason(
-            "model", "model {p}: {words}", fields=(("p", f"{p:.2f}"), ("words", words)), tier="fast"
-        )
         if uncertain and self.encoder is not None:
             second = self.encoder(own, signals)
             attack = self.blend(p, second, p, "fast")
@@ -118,7 +114,9 @@ class TieredScorer:
             peer = max(peer, round(second * cfg.heat_weight, 3))
             return Decision(attack, peer, target, rule.named_target, reasons, "encoder", p, False)
         if p >= threshold:
-            reasons = (note, *rule.reasons)
+            words = ", ".join(f"'{w}'" for w, _ in top()) or "its overall wording"
+            fields = (("p", f"{p:.2f}"), ("words", words))
+            reasons = (Reason("model", "model {p}: {words}", fields=fields, tier="fast"), *reasons)
         return Decision(p, peer, target, rule.named_target, reasons, "fast", p, uncertain)
 
     def blend(self, fast: float | None, encoder: float, current: float, tier: str) -> float:

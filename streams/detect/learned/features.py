@@ -12,6 +12,8 @@ import re
 import zlib
 from dataclasses import dataclass
 
+from streams.detect.capitals import mostly_capitals
+
 FEATURE_VERSION = 3
 """Bump when the feature names change: a model file records the version it was trained on."""
 
@@ -85,14 +87,8 @@ def feature_names(own: str, signals: Signals) -> tuple[list[str], list[str]]:
     """(text features, signal features) of a reply's own words."""
     low = own.lower().replace("’", "'").replace("‘", "'")
     toks = tokens(low)
-    text: list[str] = []
-    seen: set[str] = set()
-
-    def add(name: str) -> None:
-        if name not in seen:
-            seen.add(name)
-            text.append(name)
-
+    names: list[str] = []
+    add = names.append
     prev = "<s>"
     for tok in toks:
         add("w:" + tok)
@@ -104,6 +100,7 @@ def feature_names(own: str, signals: Signals) -> tuple[list[str], list[str]]:
         add("b:" + prev + " </s>")
     for emoji in _EMOJI.findall(own, 0, 4000)[:20]:
         add("e:" + emoji)
+    text = list(dict.fromkeys(names))  # each once, in order of first appearance
 
     n = len(toks)
     sig = ["bias"]
@@ -123,8 +120,7 @@ def feature_names(own: str, signals: Signals) -> tuple[list[str], list[str]]:
         sig.append("question")
     if "!" in own:
         sig.append("exclaim")
-    letters = [c for c in own if c.isalpha()]
-    if len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    if mostly_capitals(own, 8):
         sig.append("caps")
     sig.append("len<=3" if n <= 3 else "len<=8" if n <= 8 else "len<=20" if n <= 20 else "len<=60" if n <= 60 else "len>60")
     # The rules' own scores are not features: the rules were tuned on the training data, so a

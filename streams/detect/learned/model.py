@@ -5,6 +5,7 @@ stale model shows up as a diff."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,17 +59,28 @@ class LinearModel:
         return z, th, tv
 
     def predict(self, own: str, signals: Signals, explain: int = 3) -> Prediction:
+        """The probability, and the `explain` text features that pushed most towards it."""
+        pred, top = self.predict_lazily(own, signals, explain)
+        return Prediction(pred.probability, top())
+
+    def predict_lazily(
+        self, own: str, signals: Signals, explain: int = 3
+    ) -> tuple[Prediction, Callable[[], tuple[tuple[str, float], ...]]]:
+        """The probability (Prediction.top left empty) and a function that gives the top
+        features when asked: the hot path only asks when it will show them."""
         text, sig = feature_names(own, signals)
         z, th, tv = self._margin(text, sig)
         w = self.weights
         a, b = self.calibration
-        p = sigmoid(a * z + b)
-        top: tuple[tuple[str, float], ...] = ()
-        if explain:
+
+        def top() -> tuple[tuple[str, float], ...]:
+            if not explain:
+                return ()
             contrib = [(w[i] * tv, name) for name, i in zip(text, th, strict=True) if w[i] > 0]
             contrib.sort(key=lambda c: (-c[0], c[1]))
-            top = tuple((_readable(name), round(c, 3)) for c, name in contrib[:explain])
-        return Prediction(p, top)
+            return tuple((_readable(name), round(c, 3)) for c, name in contrib[:explain])
+
+        return Prediction(sigmoid(a * z + b), ()), top
 
     # -- file ----------------------------------------------------------------------------
 
