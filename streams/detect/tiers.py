@@ -68,11 +68,16 @@ class TieredScorer:
         config: TierConfig | None = None,
         recorder: Recorder | None = None,
         encoder: InlineEncoder | None = None,
+        defer_uncertain: bool = False,
     ) -> None:
         self.model = model
         self.config = config or TierConfig()
         self.recorder = recorder
         self.encoder = encoder
+        self.defer_uncertain = defer_uncertain
+        """The encoder runs as its own stage: a comment the fast tier is unsure of is held
+        below the attack threshold until its second opinion arrives (`SecondOpinion`), so the
+        worker alerts on the same blended score as an offline command asking in line."""
 
     @property
     def name(self) -> str:
@@ -113,6 +118,9 @@ class TieredScorer:
                 reasons = (opinion_note(second, p), *rule.reasons)
             peer = max(peer, round(second * cfg.heat_weight, 3))
             return Decision(attack, peer, target, rule.named_target, reasons, "encoder", p, False)
+        if uncertain and self.defer_uncertain:
+            held = round(min(p, threshold - 0.001), 3)  # decided when the opinion comes
+            return Decision(held, peer, target, rule.named_target, reasons, "fast", p, True)
         if p >= threshold:
             words = ", ".join(f"'{w}'" for w, _ in top()) or "its overall wording"
             fields = (("p", f"{p:.2f}"), ("words", words))
@@ -170,9 +178,10 @@ def make_scorer(
     encoder_head: Path | None = None,
     config: TierConfig | None = None,
 ) -> TieredScorer:
-    """'rules', 'rules+fast' (the default) or 'rules+fast+encoder'. With the encoder, the
-    worker's scorer equals 'rules+fast' and the encoder's opinions arrive later as events;
-    offline commands pass `inline_encoder=True` to ask the encoder in line instead."""
+    """'rules', 'rules+fast' or 'rules+fast+encoder'. With the encoder, the worker's scorer
+    is 'rules+fast' holding the comments it is unsure of until the encoder stage's opinions
+    arrive as events; offline commands pass `inline_encoder=True` to ask the encoder in line
+    instead. Both alert on the same blended score."""
     if kind == "rules":
         return TieredScorer(None, config)
     if kind not in ("rules+fast", "rules+fast+encoder"):
@@ -182,4 +191,4 @@ def make_scorer(
         from streams.encoder.scorer import load_encoder  # needs flamewatch[encoder]
 
         return TieredScorer(model, config, encoder=load_encoder(encoder_head))
-    return TieredScorer(model, config)
+    return TieredScorer(model, config, defer_uncertain=kind == "rules+fast+encoder")

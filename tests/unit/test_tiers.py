@@ -130,3 +130,40 @@ def test_second_opinion_for_another_version_or_a_low_score_changes_nothing() -> 
     assert d.states["t"] == before
     assert d.process(opinion(reply, 0.1)) == []
     assert d.states["t"].comments["c2"].attack < 0.5
+
+
+# p ~ 0.6: unsure (in [0.1, 0.7)) but above the attack threshold
+UNSURE_ATTACK = model_with({"w:sentient": 9.5}, bias=-1.5)
+REPLY = "Is anyone sentient in the planning office? Apparently not you."
+
+
+def test_a_worker_with_an_encoder_stage_holds_an_unsure_attack_for_its_opinion() -> None:
+    d = Detector(CFG, TieredScorer(UNSURE_ATTACK, defer_uncertain=True))
+    d.process(ev("c1", "u-a", "The library should open on Sundays."))
+    reply = ev("c2", "u-b", REPLY, "c1", 1)
+    assert d.process(reply) == []  # no alert yet: the encoder has not answered
+    rec = d.states["t"].comments["c2"]
+    assert rec.uncertain and rec.fast is not None and 0.5 <= rec.fast < 0.7 and rec.attack < 0.5
+    assert d.process(opinion(reply, 0.05)) == []  # the encoder says no: never alerted
+    assert d.states["t"].comments["c2"].attack < 0.5
+
+
+def test_held_then_answered_gives_the_alert_an_offline_command_gives() -> None:
+    worker = Detector(CFG, TieredScorer(UNSURE_ATTACK, defer_uncertain=True))
+    offline = Detector(CFG, TieredScorer(UNSURE_ATTACK, encoder=lambda own, signals: 0.9))
+    events = [ev("c1", "u-a", "The library should open on Sundays."), ev("c2", "u-b", REPLY, "c1", 1)]
+    expected = [a for e in events for a in offline.process(e)]
+    got = [a for e in events for a in worker.process(e)]
+    assert got == []
+    got = worker.process(opinion(events[1], 0.9))
+    assert [a.alert_id for a in got] == [a.alert_id for a in expected] != []
+    assert got[0].tier == expected[0].tier == "encoder"
+    w, o = worker.states["t"].comments["c2"], offline.states["t"].comments["c2"]
+    assert (w.attack, w.target, w.tier) == (o.attack, o.target, o.tier)
+
+
+def test_without_an_encoder_stage_an_unsure_attack_alerts_at_once() -> None:
+    d = Detector(CFG, TieredScorer(UNSURE_ATTACK))
+    d.process(ev("c1", "u-a", "The library should open on Sundays."))
+    (alert,) = d.process(ev("c2", "u-b", REPLY, "c1", 1))
+    assert alert.tier == "fast"
