@@ -131,6 +131,16 @@ async def _broker_sections(
             threads_per_wave=sizes.soak_threads, wave_seconds=10.0, extra_env=worker_env,
             **{k: v for k, v in common.items() if k != "broker_pid"},
         )
+    if "encoder" in sections:
+        from bench import encoder_stage
+
+        progress.stage("encoder: the encoder stage on its own (share, saturated drains, paced "
+                       "end to end)")
+        results.encoder = await encoder_stage.measure(
+            requests=sizes.encoder_requests, rate=sizes.encoder_rate,
+            seconds=sizes.encoder_seconds, synthetic=sizes.encoder_synthetic,
+            extra_env=worker_env, **common,
+        )
     stores = [("memory", "memory://"), ("memory_rocksdb", "rocksdb://")]
     for section, store in stores:
         if section not in sections:
