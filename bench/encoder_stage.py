@@ -505,21 +505,24 @@ async def _paced_run(
                  if str(d.get("comment_id") or d.get("trigger_comment_id")).startswith(prefix)]
         return [r for r, _ in pairs], [d for _, d in pairs]
 
-    # done: every expected request answered and 2 s for the alerts they decide; or nothing
-    # new for 8 s; or a minute and a half
+    # done: every request of the run answered (a backlog left behind would slow the next
+    # run), the last opinion 2 s old (its alert follows within ms); or nothing moves for 30 s
     sent_end = time.monotonic()
-    deadline = sent_end + 90.0
+    deadline = sent_end + 60.0 + expected
     while time.monotonic() < deadline:
         worker.check()
         stage.check()
-        run_opinions, _ = mine(stage.opinions, o0)
-        latest = max([sent_end] + [r[-1][0] for r in (stage.requests.received[q0:],
-                                                      stage.opinions.received[o0:],
-                                                      alerts.received[a0:]) if r])
+        asked = first_seen(*mine(stage.requests, q0))
+        answered = first_seen(*mine(stage.opinions, o0))
+        moved = [r[-1][0] for r in (stage.requests.received[q0:], stage.opinions.received[o0:],
+                                    alerts.received[a0:]) if r]
         now = time.monotonic()
-        if (len(run_opinions) >= expected and now - latest > 2.0) or now - latest > 8.0:
+        if (now - sent_end > 2.0 and asked.keys() <= answered.keys()
+                and now - max([sent_end, *answered.values()]) > 2.0):
             break
-        await asyncio.sleep(0.1)
+        if now - max([sent_end, *moved]) > 30.0:
+            break
+        await asyncio.sleep(0.2)
     cpu1 = cpu_sample(children, broker_pid)
     q_recv, q_docs = mine(stage.requests, q0)
     o_recv, o_docs = mine(stage.opinions, o0)

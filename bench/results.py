@@ -214,7 +214,8 @@ class EncoderLatencyRun:
     requests: int
     """Requests the worker wrote for this run's comments (read back from the topic)."""
     requests_expected: int
-    """Requests the offline core gives over the same events."""
+    """Requests the offline core gives over the same events, without the opinions: they feed
+    back into the thread (heat), so the worker may ask for one or two more or fewer."""
     opinions: int
     alerts_encoder: int
     """Alerts with tier "encoder": decided once the second opinion arrived."""

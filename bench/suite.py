@@ -1,6 +1,7 @@
 """The whole benchmark in one run (`flamewatch bench`): one broker, one pre-produced topic for
 the throughput measurements (raw consumer, bare Faust, the worker, two workers), then latency
-(several runs), memory (per table store) and the core alone.
+(several runs), the encoder stage on its own (bench/encoder_stage.py), memory (per table store)
+and the core alone.
 
 Every child process (workers, bare Faust, raw consumer) and the broker are stopped at the end,
 also on Ctrl-C or failure.

@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "bench",
         help="benchmark suite: raw Kafka vs bare Faust vs the worker, latency, scale-out, "
-        "memory, core",
+        "memory, core, the encoder stage",
         description="Run the benchmark suite against a broker it starts itself (Apache Kafka "
         "by default) and print a table; JSON goes to --json. Default sizes take a few "
         "minutes on 2 cores; --quick is a ~1 minute smoke run, --full uses the issue's sizes "
