@@ -57,9 +57,9 @@ from streams.harness import (
     worker_env,
 )
 
-BATCH_SIZES: tuple[int, ...] = (32, 1, 8)
-"""FLAMEWATCH_ENCODER_BATCH_SIZE values drained by one process; the first is the default,
-also drained by two processes."""
+OTHER_BATCH_SIZES: tuple[int, ...] = (1, 8)
+"""FLAMEWATCH_ENCODER_BATCH_SIZE values drained by one process besides the default (which
+one and then two processes drain)."""
 RATE_STEPS: tuple[float, ...] = (0.25, 0.5, 1.0)
 """Paced runs with one encoder at these fractions of `rate`; two encoders run at `rate`."""
 STAGGER = timedelta(minutes=20)
@@ -74,6 +74,14 @@ ENCODER_SCORER = {"FLAMEWATCH_SCORER": "rules+fast+encoder"}
 TIERS = ("encoder", "other")
 WARM = 8
 """Requests scored by a process before a drain is timed."""
+
+def batch_sizes() -> tuple[int, ...]:
+    """The default FLAMEWATCH_ENCODER_BATCH_SIZE, then the others drained."""
+    from streams.service.settings import Settings
+
+    default = int(Settings.model_fields["encoder_batch_size"].default)
+    return (default, *(b for b in OTHER_BATCH_SIZES if b != default))
+
 
 # --- inputs -----------------------------------------------------------------------------------
 
@@ -452,13 +460,14 @@ async def measure_drains(
     extra_env: Mapping[str, str],
 ) -> list[EncoderDrain]:
     """One process then two at the default batch size (one group, one topic), then one process
-    at each other size of BATCH_SIZES (a fresh group and topic each)."""
-    plan = [WARM, per_drain] * (len(BATCH_SIZES) + 1)
+    at each of OTHER_BATCH_SIZES (a fresh group and topic each)."""
+    sizes = batch_sizes()
+    plan = [WARM, per_drain] * (len(sizes) + 1)
     if len(requests) < sum(plan):
         raise ValueError(f"{len(requests)} requests, the drains need {sum(plan)}")
     chunks = _chunks(request_rows(requests), plan)
     drains: list[EncoderDrain] = []
-    for i, size in enumerate(BATCH_SIZES):
+    for i, size in enumerate(sizes):
         app_id = run_id(f"bench-enc{size}")
         env = _stage_env(broker_url, app_id, partitions,
                          {**extra_env, "FLAMEWATCH_ENCODER_BATCH_SIZE": str(size)})
@@ -614,14 +623,14 @@ async def measure(
     shares, labelled_requests = measure_shares(threads, synthetic, max(1, synthetic // 20),
                                                scorer)
     labelled = shares[1]
-    pool = request_pool(labelled_requests, (WARM + requests) * (len(BATCH_SIZES) + 1))
+    pool = request_pool(labelled_requests, (WARM + requests) * (len(batch_sizes()) + 1))
     fields = Settings.model_fields
     encoder = load_encoder(settings.encoder_head_path)
     conditions: dict[str, Any] = {
         "partitions": partitions,
         "default_batch_size": fields["encoder_batch_size"].default,
         "batch_window_s": settings.encoder_batch_window,
-        "batch_sizes": list(BATCH_SIZES),
+        "batch_sizes": list(batch_sizes()),
         "requests_per_drain": requests,
         "uncertain_band": [settings.uncertain_low, settings.uncertain_high],
         "threads_per_encoder_process": 1,
@@ -643,7 +652,8 @@ async def measure(
                    + f"/s, {seconds:.0f}s each")
     runs = await measure_paced(threads=threads, rate=rate, seconds=seconds, scorer=scorer,
                                **common)
-    one = next((d for d in drains if d.processes == 1 and d.batch_size == BATCH_SIZES[0]), None)
+    one = next((d for d in drains if d.processes == 1 and d.batch_size == batch_sizes()[0]),
+               None)
     two = next((d for d in drains if d.processes == 2), None)
     return EncoderStage(shares=shares, drains=drains, runs=runs, conditions=conditions,
                         two_over_one=ratio(two.per_s if two else None,
