@@ -194,6 +194,11 @@ def render(results: Results) -> str:
 
         add("")
         add(soak.render(results.soak))
+    if results.encoder is not None:
+        from bench import encoder_stage
+
+        add("")
+        add(encoder_stage.render(results.encoder))
     if meta.get("duration_s") is not None:
         add("")
         start = meta.get("loadavg_at_start")

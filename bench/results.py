@@ -163,6 +163,107 @@ class Core:
 
 
 @dataclass
+class EncoderShare:
+    """How many comments the fast tiers leave to the encoder stage (in process, no broker)."""
+
+    corpus: str
+    comments: int
+    uncertain: int
+    """Comments the worker would send to the requests topic."""
+
+    @property
+    def share(self) -> float | None:
+        return self.uncertain / self.comments if self.comments else None
+
+
+@dataclass
+class EncoderBatches:
+    """The encoder stage's batches as it logged them: requests per batch, ms scoring a batch,
+    ms from the batch fetched to its opinions acknowledged and its offsets committed."""
+
+    batches: int
+    mean_size: float | None
+    score_ms_p50: float | None
+    score_ms_p99: float | None
+    total_ms_p50: float | None
+    total_ms_p99: float | None
+    per_s_scoring: float | None
+    """Requests per second of scoring time (the stage's compute rate, no waiting)."""
+
+
+@dataclass
+class EncoderDrain:
+    """A backlog of requests on the requests topic drained by `processes` encoder stage
+    processes of one consumer group (saturated: the stage never waits for input)."""
+
+    processes: int
+    batch_size: int
+    requests: int
+    seconds: float | None
+    """Produce of the first request -> the last opinion readable."""
+    per_s: float | None
+    per_process_per_s: float | None
+    batches: EncoderBatches | None = None
+    cores: Cores | None = None
+    per_cpu_second: float | None = None
+    """Requests per CPU second of the encoder processes (less sensitive to what else runs)."""
+
+
+@dataclass
+class EncoderLatencyRun:
+    """A worker (rules+fast+encoder) and `encoders` stage processes fed labelled-thread
+    comments at a fixed rate; alerts matched to their trigger comment's produce time."""
+
+    offered_rate: float
+    encoders: int
+    comments: int
+    achieved_rate: float | None
+    requests: int
+    """Requests the worker wrote for this run's comments (read back from the topic)."""
+    requests_expected: int
+    """Requests the offline core gives over the same events, without the opinions: they feed
+    back into the thread (heat), so the worker may ask for one or two more or fewer."""
+    opinions: int
+    alerts_encoder: int
+    """Alerts with tier "encoder": decided once the second opinion arrived."""
+    alerts_other: int
+    """Alerts decided by the fast tiers (rules, fast)."""
+    encoder_ms: dict[str, float | None] = field(default_factory=dict)
+    """p50/p90/p99/max of produce -> alert readable, encoder alerts."""
+    other_ms: dict[str, float | None] = field(default_factory=dict)
+    """The same for the other alerts."""
+    encoder_split_ms: dict[str, float | None] = field(default_factory=dict)
+    """Encoder alerts, p50/p99 of: produce -> request readable (worker), request -> opinion
+    readable (the stage: waiting, batching, scoring), opinion -> alert readable (worker)."""
+    opinion_ms: dict[str, float | None] = field(default_factory=dict)
+    """Every request of the run (not only those that became alerts): p50/p90/p99/max of
+    produce -> opinion readable; what an alert that waits for the encoder waits at least."""
+    request_to_opinion_ms: dict[str, float | None] = field(default_factory=dict)
+    """The same from the request readable: the stage's share (waiting, batching, scoring)."""
+    unmatched_alerts: int = 0
+    batches: EncoderBatches | None = None
+    cores: Cores | None = None
+    """processes: the worker, then each encoder."""
+
+    @property
+    def share(self) -> float | None:
+        return self.requests / self.comments if self.comments else None
+
+
+@dataclass
+class EncoderStage:
+    """`--only encoder`: the encoder stage on its own, on the broker."""
+
+    shares: list[EncoderShare] = field(default_factory=list)
+    drains: list[EncoderDrain] = field(default_factory=list)
+    runs: list[EncoderLatencyRun] = field(default_factory=list)
+    conditions: dict[str, Any] = field(default_factory=dict)
+    """Partitions, default batch size and window, head, threads per process, ..."""
+    two_over_one: float | None = None
+    """Saturated requests/s with two processes over one, same topic, default batch size."""
+
+
+@dataclass
 class Ratios:
     flamewatch_over_bare_faust: float | None = None
     flamewatch_over_raw_consume: float | None = None
@@ -184,6 +285,8 @@ class Results:
     """Crafted worst-case texts through the scorer (bench/adversarial.py renders it)."""
     soak: dict[str, Any] | None = None
     """One worker fed for a long time, RSS over time (bench/soak.py renders it)."""
+    encoder: EncoderStage | None = None
+    """The encoder stage on the broker (bench/encoder_stage.py measures and renders it)."""
     ratios: Ratios = field(default_factory=Ratios)
 
     def add_ratios(self) -> Ratios:
@@ -203,6 +306,12 @@ class Results:
         if self.latency is not None:
             data["latency"]["p99s_ms"] = self.latency.p99s_ms
             data["latency"]["worst_p99_ms"] = self.latency.worst_p99_ms
+        if self.encoder is not None:
+            enc = data["encoder"]
+            for out, share in zip(enc["shares"], self.encoder.shares, strict=True):
+                out["share"] = share.share
+            for out, run in zip(enc["runs"], self.encoder.runs, strict=True):
+                out["share"] = run.share
         return data
 
 

@@ -1,6 +1,7 @@
 """The whole benchmark in one run (`flamewatch bench`): one broker, one pre-produced topic for
 the throughput measurements (raw consumer, bare Faust, the worker, two workers), then latency
-(several runs), memory (per table store) and the core alone.
+(several runs), the encoder stage on its own (bench/encoder_stage.py), memory (per table store)
+and the core alone.
 
 Every child process (workers, bare Faust, raw consumer) and the broker are stopped at the end,
 also on Ctrl-C or failure.
@@ -130,6 +131,16 @@ async def _broker_sections(
             seconds=sizes.soak_seconds, rate=sizes.soak_rate,
             threads_per_wave=sizes.soak_threads, wave_seconds=10.0, extra_env=worker_env,
             **{k: v for k, v in common.items() if k != "broker_pid"},
+        )
+    if "encoder" in sections:
+        from bench import encoder_stage
+
+        progress.stage("encoder: the encoder stage on its own (share, saturated drains, paced "
+                       "end to end)")
+        results.encoder = await encoder_stage.measure(
+            requests=sizes.encoder_requests, rate=sizes.encoder_rate,
+            seconds=sizes.encoder_seconds, synthetic=sizes.encoder_synthetic,
+            extra_env=worker_env, **common,
         )
     stores = [("memory", "memory://"), ("memory_rocksdb", "rocksdb://")]
     for section, store in stores:

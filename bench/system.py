@@ -100,8 +100,9 @@ def source_version() -> dict[str, Any]:
 
     def git(*args: str) -> str:
         try:
+            # not strip(): a porcelain status line starts with a space (" M path")
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  timeout=10).stdout.strip()
+                                  timeout=10).stdout.rstrip("\n")
         except (OSError, subprocess.SubprocessError):
             return ""
 

@@ -5,6 +5,7 @@ the integration tests (tests/integration) and the benchmark (bench/) all use it.
 
 - processes: `Child` (any command, its output in a log file, in its own session, gone when
   we are), `WorkerProcess` (`python -m streams worker`: its partitions, counters, readiness),
+  `EncoderProcess` (`python -m streams encoder`: readiness, its batches),
   `worker_env` (a clean FLAMEWATCH_* environment), `stop_all`;
 - topics: `create_topics` (and wait for their leaders), `delete_topics`, `end_offsets`;
 - records: `produce` (as fast as the broker takes them), `produce_paced` (at a fixed rate,
@@ -42,6 +43,10 @@ from streams.brokers.base import spawn, tail, terminate
 TOPIC_EXISTS = 36
 READY_MARK = "processing partitions ["
 PARTITIONS_RE = re.compile(r"processing partitions \[(?P<parts>[0-9, ]*)\]")
+ENCODER_READY_MARK = "encoder stage up"
+BATCH_RE = re.compile(
+    r"batch size=(?P<size>\d+) score_ms=(?P<score>[0-9.]+) total_ms=(?P<total>[0-9.]+)"
+)
 STATS_RE = re.compile(
     r"processed=(?P<processed>\d+) alerts=(?P<alerts>\d+) dead_lettered=(?P<dead_lettered>\d+) "
     r"rekeyed=(?P<rekeyed>\d+)"
@@ -192,6 +197,51 @@ class WorkerProcess(Child):
                 raise TimeoutError(f"{self.name} got no partitions in {timeout:.0f}s\n"
                                    f"{self.tail()}")
             await asyncio.sleep(0.2)
+
+
+class EncoderProcess(Child):
+    """`python -m streams encoder` (the encoder stage) with the given FLAMEWATCH_* environment:
+    the same one as the worker it answers (its requests and opinions topics follow the
+    comments topic). `batch_log` runs it at debug level, one line per batch (`batches()`)."""
+
+    def __init__(
+        self, name: str, env: Mapping[str, str], log_path: Path, cwd: Path | None = None,
+        *, batch_log: bool = False,
+    ) -> None:
+        argv = [sys.executable, "-m", "streams", "encoder"]
+        if batch_log:
+            argv += ["--loglevel", "debug"]
+        super().__init__(name, argv, env, log_path, cwd)
+
+    @property
+    def ready(self) -> bool:
+        """Its model is loaded and its topics exist (the consumer group join follows)."""
+        return ENCODER_READY_MARK in self.log
+
+    async def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.ready:
+            self.check()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} not up in {timeout:.0f}s\n{self.tail()}")
+            await asyncio.sleep(0.1)
+
+    def batches(self) -> list[EncoderBatch]:
+        """Every batch it logged so far (only with `batch_log`)."""
+        return parse_batches(self.log)
+
+
+@dataclass(frozen=True)
+class EncoderBatch:
+    size: int
+    score_ms: float
+    total_ms: float
+    """Fetched -> opinions acknowledged by the broker and offsets committed."""
+
+
+def parse_batches(log: str) -> list[EncoderBatch]:
+    return [EncoderBatch(int(m["size"]), float(m["score"]), float(m["total"]))
+            for m in BATCH_RE.finditer(log)]
 
 
 def parse_partitions(log: str) -> set[int] | None:

@@ -4,7 +4,7 @@ docs/PERFORMANCE.md, which also holds the targets).
 Starts its own broker (Apache Kafka by default), produces one synthetic comments topic and
 measures side by side on it: a raw aiokafka consumer group, a bare Faust agent, the real worker
 and two workers; then alert latency at a fixed offered rate (several runs), worker memory with
-expiry (memory and RocksDB stores), and the core alone. Prints a table and writes JSON.
+expiry (memory and RocksDB stores), the encoder stage on its own, and the core alone. Prints a table and writes JSON.
 Numbers are reported, never asserted.
 """
 
@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "bench",
         help="benchmark suite: raw Kafka vs bare Faust vs the worker, latency, scale-out, "
-        "memory, core",
+        "memory, core, the encoder stage",
         description="Run the benchmark suite against a broker it starts itself (Apache Kafka "
         "by default) and print a table; JSON goes to --json. Default sizes take a few "
         "minutes on 2 cores; --quick is a ~1 minute smoke run, --full uses the issue's sizes "
@@ -44,7 +44,8 @@ def register(subparsers: Any) -> None:
                         help=f"where to write the JSON results (default {DEFAULT_JSON})")
     parser.add_argument("--only", default=None, metavar="SECTIONS",
                         help="comma-separated subset of: core, raw, bare, flamewatch, "
-                        "scaleout, latency, memory, memory_rocksdb, adversarial, soak")
+                        "scaleout, latency, memory, memory_rocksdb, adversarial, soak, "
+                        "encoder")
     parser.add_argument("--skip", default=None, metavar="SECTIONS",
                         help="comma-separated sections to leave out")
     parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",

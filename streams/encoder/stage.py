@@ -25,6 +25,9 @@ from streams.service.settings import Settings
 log = logging.getLogger("flamewatch.encoder")
 
 ScoreBatch = Callable[[Sequence[str]], list[float]]
+BATCH_LOG = "batch size=%d score_ms=%.1f total_ms=%.1f"
+"""Per batch: requests fetched, ms scoring them, ms from fetched to opinions on the broker and
+offsets committed."""
 
 
 @dataclass
@@ -86,8 +89,13 @@ async def run_stage(
                 records = [r for recs in batches.values() for r in recs]
                 if not records:
                     continue
+                t0, busy = time.perf_counter(), stats.busy_seconds
                 await _handle(records, settings, score, model_id, producer, stats)
                 await consumer.commit()
+                # one line per batch at debug level (`flamewatch encoder --loglevel debug`):
+                # the benchmark reads it (streams.harness.EncoderProcess.batches)
+                log.debug(BATCH_LOG, len(records), (stats.busy_seconds - busy) * 1000,
+                          (time.perf_counter() - t0) * 1000)
         finally:
             await consumer.stop()
     finally:
