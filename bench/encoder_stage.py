@@ -57,7 +57,7 @@ from streams.harness import (
     worker_env,
 )
 
-OTHER_BATCH_SIZES: tuple[int, ...] = (1, 8)
+OTHER_BATCH_SIZES: tuple[int, ...] = (1, 32)
 """FLAMEWATCH_ENCODER_BATCH_SIZE values drained by one process besides the default (which
 one and then two processes drain)."""
 RATE_STEPS: tuple[float, ...] = (0.25, 0.5, 1.0)

@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     """The fast tier's probabilities in [low, high) are asked for a second opinion."""
     rules_veto: Annotated[float, Field(ge=0.0, le=1.0)] = 0.15
     """Rules that fire are overruled when the fast tier's probability is below this (0: off)."""
-    encoder_batch_size: Annotated[int, Field(ge=1, le=4096)] = 32
+    encoder_batch_size: Annotated[int, Field(ge=1, le=4096)] = 8
     encoder_batch_window: PositiveSeconds = 0.05
     partitions: Annotated[int, Field(ge=1, le=10_000)] = 4
     """Partitions of the comments topic, its rekey topic and the state changelog."""
