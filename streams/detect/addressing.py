@@ -151,3 +151,43 @@ def third_person_target(state: ThreadState, author: str, addressee: str | None) 
         if rec.author_id not in (author, addressee):
             return rec.author_id
     return None
+
+
+_CHAT_WORD = re.compile(r"[a-z0-9_]+")
+_CHAT_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
+_SECOND_PERSON = frozenset("you your you're youre u ur yours yourself ya".split())
+CHAT_GAP_SECONDS = 120.0
+"""A top-level comment this soon after another's reads as a reply to it in a chat."""
+CHAT_MAX_WORDS = 30
+
+
+def addressee_in_chat(
+    state: ThreadState, author: str, ts: float, own: str
+) -> str | None:
+    """Whom a short top-level comment answers where everything is top level (stream chat,
+    live threads): a participant named in it in chat spelling ('mossy' for 'mossyboots',
+    'kraken' for 'Kr4ken_'), else, when it says 'you', the last other speaker if that was a
+    top-level comment within CHAT_GAP_SECONDS of event time."""
+    words = _CHAT_WORD.findall(own.lower())
+    if not words or len(words) > CHAT_MAX_WORDS:
+        return None
+    handles = {
+        aid: norm_name(name).translate(_CHAT_LEET).rstrip("0123456789")
+        for aid, name in state.names.items()
+        if aid != author
+    }
+    for word in words:
+        word = word.strip("_").translate(_CHAT_LEET)
+        if len(word) < 4:
+            continue
+        for aid, handle in handles.items():
+            if len(handle) >= 4 and handle.startswith(word) and 2 * len(word) >= len(handle):
+                return aid
+    if _SECOND_PERSON.isdisjoint(words):
+        return None
+    for rec in reversed(state.comments.values()):
+        if rec.author_id == author:
+            continue
+        recent = rec.parent_id is None and ts - rec.ts <= CHAT_GAP_SECONDS
+        return rec.author_id if recent else None
+    return None

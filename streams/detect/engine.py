@@ -15,6 +15,7 @@ from schemas.opinion import SecondOpinion
 from streams.detect.addressing import (
     addressee_from_text,
     addressee_from_tree,
+    addressee_in_chat,
     name_lookup,
     shingles,
     third_person_target,
@@ -160,6 +161,8 @@ def _apply(
     addressee = addressee_from_text(prepared, lookup, state, author)
     if addressee is None:
         addressee = addressee_from_tree(state, author, event.parent_id)
+    if addressee is None and event.parent_id is None and state.comments:
+        addressee = addressee_in_chat(state, author, ts, prepared.own)
     if addressee is None and existing is not None:
         addressee = existing.addressee
     parent = state.comments.get(event.parent_id) if event.parent_id else None
