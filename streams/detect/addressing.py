@@ -7,6 +7,7 @@ import functools
 import re
 import zlib
 
+from streams.detect.lexicons import NAME_ORDINARY
 from streams.detect.lookup import Lookup
 from streams.detect.state import CommentRec, ThreadState
 from streams.detect.text import Prepared, leading_name, name_keys, norm_name
@@ -164,13 +165,16 @@ CHAT_MAX_WORDS = 30
 def addressee_in_chat(
     state: ThreadState, author: str, ts: float, own: str
 ) -> str | None:
-    """Whom a short top-level comment answers where everything is top level (stream chat,
-    live threads): a participant named in it in chat spelling ('mossy' for 'mossyboots',
-    'kraken' for 'Kr4ken_'), else, when it says 'you', the last other speaker if that was a
-    top-level comment within CHAT_GAP_SECONDS of event time."""
+    """Whom a short top-level comment answers in a chat: only when the last other speaker's
+    comment was top level too and within CHAT_GAP_SECONDS of event time. A participant named
+    in chat spelling ('mossy' for 'mossyboots', 'kraken' for 'Kr4ken_'; never an ordinary
+    word), else, when it says 'you', that last speaker."""
     words = _CHAT_WORD.findall(own.lower())
     if not words or len(words) > CHAT_MAX_WORDS:
         return None
+    last = next((r for r in reversed(state.comments.values()) if r.author_id != author), None)
+    if last is None or last.parent_id is not None or ts - last.ts > CHAT_GAP_SECONDS:
+        return None  # not a chat: nobody else spoke at the top level just now
     handles = {
         aid: norm_name(name).translate(_CHAT_LEET).rstrip("0123456789")
         for aid, name in state.names.items()
@@ -178,16 +182,9 @@ def addressee_in_chat(
     }
     for word in words:
         word = word.strip("_").translate(_CHAT_LEET)
-        if len(word) < 4:
+        if len(word) < 4 or word in NAME_ORDINARY:
             continue
         for aid, handle in handles.items():
             if len(handle) >= 4 and handle.startswith(word) and 2 * len(word) >= len(handle):
                 return aid
-    if _SECOND_PERSON.isdisjoint(words):
-        return None
-    for rec in reversed(state.comments.values()):
-        if rec.author_id == author:
-            continue
-        recent = rec.parent_id is None and ts - rec.ts <= CHAT_GAP_SECONDS
-        return rec.author_id if recent else None
-    return None
+    return None if _SECOND_PERSON.isdisjoint(words) else last.author_id

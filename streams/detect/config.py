@@ -31,6 +31,10 @@ class DetectConfig:
     """Comments of the exchange quoted in an alert's chain."""
     max_scored_chars: int = 20_000
     """Only the first this many characters of a comment are read (the reasons say so)."""
+    opinion_timeout_seconds: float = 300.0
+    """A comment held for the encoder stage's second opinion is decided on the fast tier's
+    score alone once a later comment of its thread comes this much later in event time
+    without the opinion (the stage is down or far behind): an alert is late, not lost."""
 
     def __post_init__(self) -> None:
         if not 0.0 < self.attack_threshold <= 1.0:

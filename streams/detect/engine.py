@@ -80,6 +80,20 @@ def step(
 
     if event.event_type == "deleted":
         return _delete(state, event, ts), []
+    released: list[Alert] = []
+    if isinstance(scorer, TieredScorer) and scorer.defer_uncertain:
+        state, released = _release_held(state, ts, config)
+    state, alerts = _comment(state, event, ts, config, scorer)
+    return state, released + alerts
+
+
+def _comment(
+    state: ThreadState,
+    event: CommentEvent,
+    ts: float,
+    config: DetectConfig,
+    scorer: TieredScorer | Scorer | None,
+) -> tuple[ThreadState, list[Alert]]:
     existing = state.comments.get(event.comment_id)
     if event.event_type == "edited" and existing is not None:
         h = text_hash(event.text)
@@ -95,8 +109,8 @@ def _opinion(
     state: ThreadState, op: SecondOpinion, config: DetectConfig, scorer: TieredScorer | Scorer
 ) -> tuple[ThreadState, list[Alert]]:
     rec = state.comments.get(op.comment_id)
-    if rec is None or rec.text_hash != op.text_hash or rec.tier == "encoder":
-        return state, []  # gone, edited since, or already applied: nothing to re-decide
+    if rec is None or rec.text_hash != op.text_hash or rec.tier == "encoder" or not rec.uncertain:
+        return state, []  # gone, edited since, applied or released: nothing to re-decide
     tiers = scorer if isinstance(scorer, TieredScorer) else default_scorer()
     attack = tiers.blend(rec.fast, op.probability, rec.attack, rec.tier)
     reasons = rec.reasons
@@ -105,10 +119,12 @@ def _opinion(
     elif attack < config.attack_threshold <= rec.attack:
         note = opinion_note(op.probability, rec.fast, ": not an attack")
         reasons = (note.compact(), *rec.reasons[1:])
+    peer = max(rec.peer_heat, round(op.probability * tiers.config.heat_weight, 3))
     new_rec = replace(
         rec,
         attack=attack,
-        peer_heat=max(rec.peer_heat, round(op.probability * tiers.config.heat_weight, 3)),
+        peer_heat=peer,
+        hostility=max(rec.hostility, peer),
         tier="encoder",
         uncertain=False,
         reasons=reasons[:6],
@@ -117,9 +133,43 @@ def _opinion(
     comments[rec.comment_id] = new_rec
     alerts: list[Alert] = []
     alerted = state.alerted
-    if attack >= config.attack_threshold > rec.attack:
+    # a held comment was not judged when it came (see _apply): judge it now, as offline
+    if tiers.defer_uncertain or attack >= config.attack_threshold > rec.attack:
         alerted = dict(alerted)
         alerts = evaluate(state.thread_id, comments, alerted, new_rec, config)
+        while len(alerted) > config.max_participants:
+            del alerted[next(iter(alerted))]
+    new = ThreadState(state.thread_id, state.last_ts, comments, state.names, state.gone, alerted)
+    return new, alerts
+
+
+def _release_held(
+    state: ThreadState, ts: float, config: DetectConfig
+) -> tuple[ThreadState, list[Alert]]:
+    """Comments held for a second opinion that never came within the timeout are decided on
+    the fast tier's score alone (the offline path never holds, so never gets here)."""
+    limit = ts - config.opinion_timeout_seconds
+    stale = [r for r in state.comments.values() if r.uncertain and r.tier == "fast" and r.edit_ts < limit]
+    if not stale:
+        return state, []
+    comments = dict(state.comments)
+    alerted = dict(state.alerted)
+    alerts: list[Alert] = []
+    for rec in stale:
+        p = rec.fast if rec.fast is not None else rec.attack
+        reasons = rec.reasons
+        if p >= config.attack_threshold:
+            note = Reason(
+                "model", "model {p} (no second opinion within {s} s)",
+                fields=(("p", f"{p:.2f}"), ("s", f"{config.opinion_timeout_seconds:.0f}")),
+                tier="fast",
+            )
+            reasons = (note.compact(), *rec.reasons)[:6]
+        decided = replace(rec, attack=p, uncertain=False, reasons=reasons)
+        comments[rec.comment_id] = decided
+        alerts.extend(evaluate(state.thread_id, comments, alerted, decided, config))
+    while len(alerted) > config.max_participants:
+        del alerted[next(iter(alerted))]
     new = ThreadState(state.thread_id, state.last_ts, comments, state.names, state.gone, alerted)
     return new, alerts
 
@@ -242,9 +292,11 @@ def _apply(
     alerts: list[Alert] = []
     alerted = state.alerted
     # every answered comment moves its dyad's trajectory: the forecast may warn on it
+    held = uncertain and isinstance(scorer, TieredScorer) and scorer.defer_uncertain
     if rec.addressee is not None or rec.target is not None or relinked:
         alerted = dict(alerted)
-        alerts = evaluate(state.thread_id, comments, alerted, rec, config)
+        # a held comment is judged once its second opinion (or its timeout) decides it
+        alerts = [] if held else evaluate(state.thread_id, comments, alerted, rec, config)
         for orphan in relinked:
             if orphan.comment_id in comments:
                 alerts.extend(evaluate(state.thread_id, comments, alerted, orphan, config))

@@ -115,8 +115,9 @@ def name_keys(display_name: str) -> frozenset[str]:
             keys.add(last)
     if words:
         parts = _CAMEL.findall(words[0])
-        if len(parts) > 1 and len(parts[0]) >= 3 and parts[0][0].isupper():
-            keys.add(norm_name(parts[0]))
+        head = norm_name(parts[0]) if len(parts) > 1 and parts[0][0].isupper() else ""
+        if len(head) >= 3 and head not in NAME_ORDINARY:
+            keys.add(head)
     # "Heenan73" is also written "Heenan"
     stripped = full.rstrip("0123456789")
     if len(stripped) >= 4 and stripped != full:

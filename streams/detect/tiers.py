@@ -54,7 +54,9 @@ class TierConfig:
     rules_veto: float = 0.15
     """Rules that fire are overruled when the fast tier's probability is below this: the
     rules misread banter ("you absolute madman, congrats"), literal words ("your mum's
-    journey"), self-deprecation ("what a muppet"). 0 turns it off. Measured: 11 of 16 rule false
+    journey"), self-deprecation ("what a muppet"). Only for a reply whose addressee is known:
+    the model is unsure of itself without it (a reply that arrived before its parent). 0 turns
+    it off. Measured: 11 of 16 rule false
     alarms on two new blind splits overruled and no true attack; leave-one-split-out on five
     older splits F1 0.861 -> 0.865 (docs/DETECTION.md)."""
 
@@ -99,7 +101,7 @@ class TieredScorer:
         uncertain = cfg.uncertain_low <= p < cfg.uncertain_high
         rules_fired = rule.attack >= threshold and rule.target in ("second", "third", "named")
         peer = max(rule.peer_heat, round(p * cfg.heat_weight, 3))
-        if rules_fired and p < cfg.rules_veto:
+        if rules_fired and p < cfg.rules_veto and signals.addressed:
             rules_fired = False  # the learned tier, trained on far more text, overrules them
             peer = round(p * cfg.heat_weight, 3)
         if rules_fired:

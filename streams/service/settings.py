@@ -158,6 +158,10 @@ class Settings(BaseSettings):
     inactivity_seconds: float = _DEFAULTS.inactivity_seconds
     chain_length: int = _DEFAULTS.chain_length
     max_scored_chars: int = _DEFAULTS.max_scored_chars
+    opinion_timeout: Annotated[float, Field(gt=0.0)] = (
+        _DEFAULTS.opinion_timeout_seconds
+    )
+    """Seconds of event time a comment waits for its second opinion (rules+fast+encoder)."""
 
     @field_validator("broker")
     @classmethod
@@ -257,7 +261,9 @@ class Settings(BaseSettings):
     # --- derived values --------------------------------------------------------------
     def detect_config(self) -> DetectConfig:
         fields = type(self).model_fields
-        return DetectConfig(**{n: getattr(self, n) for n in DETECT_FIELDS if n in fields})
+        values = {n: getattr(self, n) for n in DETECT_FIELDS if n in fields}
+        values["opinion_timeout_seconds"] = self.opinion_timeout
+        return DetectConfig(**values)
 
     @property
     def uses_encoder(self) -> bool:

@@ -31,6 +31,9 @@ def test_ordinary_words_are_not_name_variants() -> None:
     assert "admin" not in name_keys("Ed (site admin)")
     assert "old" not in name_keys("old_labour_ollie")
     assert name_keys("xX_sn1per_Xx") == {"xxsn1perxx"}
+    for handle, word in [("TheRealDeal", "the"), ("YourMom", "your"), ("NotAGamer", "not"),
+                         ("GoodVibes", "good"), ("ItsMe", "its"), ("You There", "there")]:
+        assert word not in name_keys(handle), handle
 
 
 def test_a_surname_names_the_participant_talked_about() -> None:

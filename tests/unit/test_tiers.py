@@ -148,18 +148,53 @@ def test_a_worker_with_an_encoder_stage_holds_an_unsure_attack_for_its_opinion()
     assert d.states["t"].comments["c2"].attack < 0.5
 
 
-def test_held_then_answered_gives_the_alert_an_offline_command_gives() -> None:
-    worker = Detector(CFG, TieredScorer(UNSURE_ATTACK, defer_uncertain=True))
-    offline = Detector(CFG, TieredScorer(UNSURE_ATTACK, encoder=lambda own, signals: 0.9))
-    events = [ev("c1", "u-a", "The library should open on Sundays."), ev("c2", "u-b", REPLY, "c1", 1)]
-    expected = [a for e in events for a in offline.process(e)]
-    got = [a for e in events for a in worker.process(e)]
-    assert got == []
-    got = worker.process(opinion(events[1], 0.9))
-    assert [a.alert_id for a in got] == [a.alert_id for a in expected] != []
-    assert got[0].tier == expected[0].tier == "encoder"
-    w, o = worker.states["t"].comments["c2"], offline.states["t"].comments["c2"]
-    assert (w.attack, w.target, w.tier) == (o.attack, o.target, o.tier)
+def _dump(alerts: list) -> list[dict]:
+    return [a.model_dump(exclude={"detected_at"}) for a in alerts]
+
+
+def test_held_then_answered_gives_the_alerts_and_state_an_offline_command_gives() -> None:
+    # a dyad that heats up turn by turn, then the unsure reply: a warning is possible on it
+    turns = [
+        ev("c1", "u-a", "The library should open on Sundays.", None, 0),
+        ev("c2", "u-b", "Ann, who would staff it? You never say.", "c1", 1),
+        ev("c3", "u-a", "Ben, volunteers, as I said twice. Do you read the posts?", "c1", 2),
+        ev("c4", "u-b", REPLY, "c1", 3),
+    ]
+    for probability in (0.9, 0.05):
+        worker = Detector(CFG, TieredScorer(UNSURE_ATTACK, defer_uncertain=True))
+        offline = Detector(
+            CFG, TieredScorer(UNSURE_ATTACK, encoder=lambda own, signals, p=probability: p)
+        )
+        expected = [a for e in turns for a in offline.process(e)]
+        got: list = []
+        held = []
+        for e in turns:  # every held comment gets its opinion before the next comment comes
+            got += worker.process(e)
+            if worker.states["t"].comments[e.comment_id].uncertain:
+                held.append(e.comment_id)
+                got += worker.process(opinion(e, probability))
+        assert "c4" in held
+        assert _dump(got) == _dump(expected)
+        assert worker.states["t"] == offline.states["t"]
+
+
+def test_a_held_comment_is_decided_on_the_fast_tier_when_no_opinion_comes() -> None:
+    d = Detector(CFG, TieredScorer(UNSURE_ATTACK, defer_uncertain=True))
+    d.process(ev("c1", "u-a", "The library should open on Sundays."))
+    assert d.process(ev("c2", "u-b", REPLY, "c1", 1)) == []
+    # a later comment, still within the timeout: still held
+    assert d.process(ev("c3", "u-c", "Opening hours are on the council site.", "c1", 3)) == []
+    # one past the timeout (300 s of event time): decided on the fast score, alert now
+    (alert,) = d.process(ev("c4", "u-c", "Anyway, Sundays would help families.", "c1", 8))
+    assert (alert.severity, alert.trigger_comment_id, alert.tier) == ("personal_attack", "c2", "fast")
+    assert any("no second opinion within 300 s" in r for r in alert.reasons)
+    rec = d.states["t"].comments["c2"]
+    assert not rec.uncertain and rec.attack >= 0.5
+    late = SecondOpinion(
+        thread_id="t", comment_id="c2", text_hash=text_hash(REPLY), probability=0.99,
+        event_time=T0,
+    )
+    assert d.process(late) == []  # too late: the comment was decided without it
 
 
 def test_without_an_encoder_stage_an_unsure_attack_alerts_at_once() -> None:
