@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.latency import percentile, summarize
+from bench.latency import distinct_alerts, percentile, summarize
 from bench.observe import CommitWatcher
 from bench.progress import Progress
 from bench.results import (
@@ -202,18 +202,16 @@ def tier_latencies(
 ) -> tuple[dict[str, list[float]], int]:
     """Produce -> readable (ms) of every distinct alert, under "encoder" (its tier: decided by
     the second opinion) or "other" (rules, fast); and how many alerts matched no sent comment."""
+    if len(received) != len(documents):
+        raise ValueError("one document per received alert")
     out: dict[str, list[float]] = {tier: [] for tier in TIERS}
-    seen: set[str] = set()
     unmatched = 0
-    for (t, alert_id, trigger), doc in zip(received, documents, strict=True):
-        if alert_id in seen:
-            continue
-        seen.add(alert_id)
-        sent = sent_at.get(trigger)
+    for i, sent, t in distinct_alerts(sent_at, received):
         if sent is None:
             unmatched += 1
             continue
-        out["encoder" if doc.get("tier") == "encoder" else "other"].append((t - sent) * 1000.0)
+        tier = "encoder" if documents[i].get("tier") == "encoder" else "other"
+        out[tier].append((t - sent) * 1000.0)
     return out, unmatched
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,18 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[min(rank, len(ordered)) - 1]
 
 
+def distinct_alerts(
+    sent_at: Mapping[str, float], received: Sequence[tuple[float, str, str]]
+) -> Iterator[tuple[int, float | None, float]]:
+    """(index into `received`, send time of its trigger or None, read time) of the first read
+    of every distinct alert id."""
+    seen: set[str] = set()
+    for i, (t, alert_id, trigger) in enumerate(received):
+        if alert_id not in seen:
+            seen.add(alert_id)
+            yield i, sent_at.get(trigger), t
+
+
 def latencies_ms(
     sent_at: Mapping[str, float], received: Sequence[tuple[float, str, str]]
 ) -> tuple[list[tuple[float, float]], int]:
@@ -53,12 +65,7 @@ def latencies_ms(
     the paced run, and the number of alerts that could not be matched."""
     out: list[tuple[float, float]] = []
     unmatched = 0
-    seen: set[str] = set()
-    for t, alert_id, trigger in received:
-        if alert_id in seen:
-            continue
-        seen.add(alert_id)
-        sent = sent_at.get(trigger)
+    for _, sent, t in distinct_alerts(sent_at, received):
         if sent is None:
             unmatched += 1
         else:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from schemas import Alert, CommentEvent, DecodeError, encode_alert
 from schemas.codec import decode_event, encode_comment, encode_model
@@ -32,10 +32,6 @@ from streams.service.routing import PartitionCache
 from streams.service.stats import Stats
 
 log = logging.getLogger("flamewatch.worker")
-
-
-class ThreadStateLike(Protocol):
-    last_ts: float
 
 
 @dataclass(frozen=True, slots=True)
