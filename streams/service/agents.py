@@ -295,6 +295,11 @@ class CommentAgent:
             # first, then ack it.
             await asyncio.shield(self.flush())
             raise
+        except StopAsyncIteration:
+            # Also stopping: Faust closes the channel under a waiting reader (the queue raises
+            # this instead of a cancel). Changes still unflushed, expiry tombstones among
+            # them, were lost here before (test_idle_threads_expire_also_after_a_restore).
+            await asyncio.shield(self.flush())
 
     async def _locked_batch(self, events: list[EventT]) -> BatchResult:
         stats = self.stats

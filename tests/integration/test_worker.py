@@ -293,6 +293,7 @@ def test_idle_threads_expire_also_after_a_restore(deployment: Deployment) -> Non
     assert stats["expired"] == 2 and stats["processed"] == 3 and stats["threads"] == 3
     assert sorted(stats["partitions"]) == list(range(settings.partitions))
     assert second.stop() == 0
+    assert "Crashed" not in second.log  # a stop is not a crash of the agent
 
     changelog = deployment.read(f"{settings.app_id}-threads-changelog")
     tombstones = {r.key for r in changelog if r.value is None}

@@ -171,3 +171,30 @@ async def test_events_are_acked_only_once_their_states_are_durable(tmp_path: Pat
             producer.hold.set()
             await wait_for(lambda: len(acked) == len(lines))
     assert service.table[THREAD] == producer.sent[0][2][-1][1]
+
+
+async def test_stopping_flushes_what_is_unflushed(tmp_path: Path) -> None:
+    """A stop between two flushes still makes every change durable (and acks its events)
+    before the agent ends; expiry tombstones included."""
+    service = service_for(tmp_path, FLAMEWATCH_FLUSH_INTERVAL="60")
+    producer = FakeProducer(capacity=100)
+    acked: list[Any] = []
+    lines = [ln for ln in SAMPLE.read_bytes().splitlines() if ln.strip()][:4]
+    sent: list[tuple[str, bytes | None, bytes]] = []
+    with (
+        patch.object(service.outputs.alerts, "send", capture(sent, "alerts")),
+        patch.object(type(service.app.producer), "_ensure_producer", lambda self: producer),
+        patch("streams.service.agents.ack", lambda app, event: acked.append(event)),
+    ):
+        async with service.agent.test_context() as agent:
+            service.table.data[b"expired-thread"] = b"stored"  # durable, in the local store
+            for line in lines:
+                await agent.put(line, key=THREAD, wait=False)
+            await wait_for(lambda: service.stats.processed == len(lines))
+            del service.store[b"expired-thread"]  # what the expiry timer does
+            assert producer.sent == [] and acked == []  # the next flush is a minute away
+    records = [r for _, _, batch in producer.sent for r in batch]
+    assert {k for k, _ in records} == {THREAD, b"expired-thread"}
+    assert (b"expired-thread", None) in records
+    assert len(acked) == len(lines)
+    assert service.store.unflushed == 0
