@@ -13,7 +13,13 @@ from streams.cli.detect_settings import load_detection
 from streams.detect import DetectConfig
 from streams.detect.tiers import TieredScorer, make_scorer
 from streams.encoder.embed import EncoderUnavailable
-from streams.evaluation.report import SplitReport, format_forecast, format_reports, measure_split
+from streams.evaluation.report import (
+    SplitReport,
+    format_forecast,
+    format_reports,
+    format_thread_comments,
+    measure_split,
+)
 from streams.evaluation.splits import discover, load_first_look
 from streams.evaluation.threads import ThreadResult
 
@@ -79,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         print(format_reports(reports, first_look))
         print("early warning (heated before the pair's first attack):")
         print(format_forecast(reports))
+        print("comments of the labelled threads:")
+        print(format_thread_comments(reports))
         _print_categories(reports)
         report[name] = {r.split: r.summary() for r in reports}
     if args.json:

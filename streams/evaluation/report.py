@@ -37,8 +37,28 @@ class SplitReport:
     lead_minutes: list[float] = field(default_factory=list)
     civil_pairs: int = 0
     civil_pairs_warned: int = 0
+    thread_attacks: int = 0
+    """Comments of the threads labelled as attacks ..."""
+    thread_attacks_caught: int = 0
+    """... of them scored as attacks on the labelled target ..."""
+    thread_attacks_wrong_target: int = 0
+    """... and as attacks on someone else."""
+    thread_non_attacks: int = 0
+    thread_non_attacks_flagged: int = 0
+    """Comments labelled as no attack but scored as an attack on someone."""
     pair_results: list[PairResult] = field(default_factory=list, repr=False)
     thread_results: list[ThreadResult] = field(default_factory=list, repr=False)
+
+    def count_comments(self, truth: Sequence[tuple[str | None, str | None]]) -> None:
+        """Add a thread's (labelled target, predicted target) per comment."""
+        for expected, predicted in truth:
+            if expected is None:
+                self.thread_non_attacks += 1
+                self.thread_non_attacks_flagged += predicted is not None
+            else:
+                self.thread_attacks += 1
+                self.thread_attacks_caught += predicted == expected
+                self.thread_attacks_wrong_target += predicted not in (None, expected)
 
     def summary(self) -> dict[str, object]:
         return {
@@ -59,6 +79,11 @@ class SplitReport:
             "median_lead_minutes": _median(self.lead_minutes),
             "civil_pairs": self.civil_pairs,
             "civil_pairs_warned": self.civil_pairs_warned,
+            "thread_attacks": self.thread_attacks,
+            "thread_attacks_caught": self.thread_attacks_caught,
+            "thread_attacks_wrong_target": self.thread_attacks_wrong_target,
+            "thread_non_attacks": self.thread_non_attacks,
+            "thread_non_attacks_flagged": self.thread_non_attacks_flagged,
             "by_category": {c: list(v) for c, v in self.by_category.items()},
         }
 
@@ -88,6 +113,7 @@ def measure_split(
         rep.thread_results.append(res)
         rep.threads += 1
         rep.threads_passed += res.passed
+        rep.count_comments(res.comment_truth)
         if res.forecast is not None:
             fc = res.forecast
             rep.episodes += len(fc.episodes)
@@ -161,4 +187,20 @@ def format_reports(
             f"{r.split:10s} {r.pairs:5d} {r.precision:5.2f} {r.recall:5.2f} {r.f1:5.2f} "
             f"{first_s:>13s} {civil:>17s} {r.threads_passed:>3d}/{r.threads:<3d}  {tiers}"
         )
+    return "\n".join(lines)
+
+
+def format_thread_comments(reports: Sequence[SplitReport]) -> str:
+    """Per comment of the labelled threads: attacks caught on the right target, on a wrong
+    one, and non-attacks flagged (splits without threads are left out)."""
+    lines = [f"{'split':10s} {'attacks caught':>16s} {'wrong target':>12s} "
+             f"{'non-attacks flagged':>21s}"]
+    for r in reports:
+        if not r.thread_attacks and not r.thread_non_attacks:
+            continue
+        caught = f"{r.thread_attacks_caught}/{r.thread_attacks}"
+        share = r.thread_non_attacks_flagged / r.thread_non_attacks if r.thread_non_attacks else 0
+        flagged = f"{r.thread_non_attacks_flagged}/{r.thread_non_attacks} ({share:.1%})"
+        lines.append(f"{r.split:10s} {caught:>16s} {r.thread_attacks_wrong_target:>12d} "
+                     f"{flagged:>21s}")
     return "\n".join(lines)

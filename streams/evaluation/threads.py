@@ -45,8 +45,9 @@ class ThreadResult:
     alerts: list[Alert]
     matched: list[tuple[Expected, Alert | None]]
     extra: list[Alert]
-    comment_truth: list[tuple[bool, bool]]
-    """(is an attack per labels, predicted attack) for every comment of the thread."""
+    comment_truth: list[tuple[str | None, str | None]]
+    """(target per labels, predicted target) for every comment of the thread; None: not an
+    attack."""
     forecast: ForecastResult | None = None
     """Early warnings: episodes warned before their first attack, civil pairs warned."""
 
@@ -135,8 +136,8 @@ def evaluate_thread(
         if rec is None or event.comment_id in counted:
             continue
         counted.add(event.comment_id)
-        predicted = rec.attack >= config.attack_threshold and rec.target is not None
-        truth.append((event.comment_id in case.attack_comments, predicted))
+        predicted = rec.target if rec.attack >= config.attack_threshold else None
+        truth.append((case.attack_comments.get(event.comment_id), predicted))
     from streams.evaluation.forecast import forecast_result
 
     thread_id = case.events[0].thread_id if case.events else ""

@@ -56,3 +56,22 @@ def test_eval_command_prints_metrics_and_thread_verdicts(
     out = capsys.readouterr().out
     assert "personal attack: precision" in out and "F1" in out
     assert "== thread flattened_flame_war: PASS" in out
+
+
+def test_thread_comments_are_counted_by_target() -> None:
+    """Per comment of a thread: an attack counts as caught only on its labelled target."""
+    from streams.evaluation.report import SplitReport
+
+    case = load_thread(DATA / "threads" / "flattened_flame_war.jsonl")
+    result = evaluate_thread(case, CFG)
+    right = SplitReport("right")
+    right.count_comments(result.comment_truth)
+    assert right.thread_attacks == len(case.attack_comments)
+    assert right.thread_attacks_caught == right.thread_attacks  # this thread passes in full
+    assert right.thread_non_attacks == len(result.comment_truth) - right.thread_attacks
+    # the same predictions against labels that name someone else as the target
+    relabelled = [(None if t is None else "u-somebody-else", p) for t, p in result.comment_truth]
+    wrong = SplitReport("wrong")
+    wrong.count_comments(relabelled)
+    assert (wrong.thread_attacks_caught, wrong.thread_attacks_wrong_target) == (
+        0, right.thread_attacks)
