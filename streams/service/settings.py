@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     batch_window: Annotated[float, Field(ge=0, le=10)] = 0.01
     """After the first event of a batch, how long (seconds) to wait for more before handling
     what has arrived (0: no wait). Bounds the latency batching adds."""
-    flush_interval: PositiveSeconds = 1.0
+    flush_interval: PositiveSeconds = 0.25
     """Longest time (seconds) between bulk writes of changed thread states to the changelog.
     Offsets are committed only up to the oldest change not written yet, so a longer interval
     means fewer writes and more comments re-processed after a crash."""
