@@ -235,6 +235,7 @@ def _apply(
             named=bool(others),
             parent_hostility=parent.hostility if parent is not None else 0.0,
             parent_attack=parent.attack if parent is not None else 0.0,
+            elsewhere=score.elsewhere,
         )
         d = scorer.decide(prepared.own, score, signals, config.attack_threshold)
         attack, peer_heat, kind, named_target, reasons = (
