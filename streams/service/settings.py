@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     encoder_head_path: Path | None = None
     """An encoder head from `flamewatch train --encoder --encoder-out` (default: shipped)."""
     uncertain_low: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
-    uncertain_high: Annotated[float, Field(ge=0.0, le=1.0)] = 0.7
+    uncertain_high: Annotated[float, Field(ge=0.0, le=1.0)] = 0.85
     """The fast tier's probabilities in [low, high) are asked for a second opinion."""
     rules_veto: Annotated[float, Field(ge=0.0, le=1.0)] = 0.15
     """Rules that fire are overruled when the fast tier's probability is below this (0: off)."""
