@@ -18,11 +18,12 @@ _MISSING = object()
 class Lookup(dict[str, str]):
     """Normalised name key -> author id. Do not change it once built."""
 
-    __slots__ = ("_memo", "_prefixes")
+    __slots__ = ("_heads", "_memo", "_prefixes")
 
     def __init__(self, *args: object, **kwargs: str) -> None:
         super().__init__(*args, **kwargs)
         self._prefixes: frozenset[str] | None = None
+        self._heads: frozenset[str] | None = None
         self._memo: tuple[str, dict[Hashable, object]] = ("", {})
 
 
@@ -34,6 +35,20 @@ def prefixes(lookup: Mapping[str, str]) -> frozenset[str]:
             lookup._prefixes = _prefixes(lookup)
         return lookup._prefixes
     return _prefixes(lookup)
+
+
+def heads(lookup: Mapping[str, str]) -> frozenset[str]:
+    """The prefixes of one or two characters of every key: `prefixes(lookup)` asked only
+    about a word's first two characters (much cheaper to build for a new lookup)."""
+    if isinstance(lookup, Lookup):
+        if lookup._heads is None:
+            lookup._heads = _heads(lookup)
+        return lookup._heads
+    return _heads(lookup)
+
+
+def _heads(keys: Mapping[str, str]) -> frozenset[str]:
+    return frozenset([k[:1] for k in keys] + [k[:2] for k in keys])
 
 
 def _prefixes(keys: Mapping[str, str]) -> frozenset[str]:

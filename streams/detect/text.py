@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from streams.detect import offsets
 from streams.detect.delimited import Alt, Delimited
 from streams.detect.lexicons import NAME_ORDINARY
-from streams.detect.lookup import prefixes, remembered
+from streams.detect.lookup import heads, prefixes, remembered
 from streams.detect.offsets import IDENTITY, Chain, Edit, OffsetMap
 
 _QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)")
@@ -335,7 +335,7 @@ def leading_name(own: str, lookup: dict[str, str]) -> str | None:
     if first is None:
         return None
     word = first.group(1).lower()
-    if word not in _INTERJECTIONS and word[:2] not in prefixes(lookup):
+    if word not in _INTERJECTIONS and word[:2] not in heads(lookup):
         return None  # fast path: the reply does not open with anything like a name
     return remembered(lookup, own, "lead", lambda: _leading_name(own, lookup))
 
