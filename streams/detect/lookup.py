@@ -8,7 +8,9 @@ participant a reply opens with: a comment's step asks those several times.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable, Mapping
+from itertools import chain
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -52,7 +54,12 @@ def _heads(keys: Mapping[str, str]) -> frozenset[str]:
 
 
 def _prefixes(keys: Mapping[str, str]) -> frozenset[str]:
-    return frozenset(k[:j] for k in keys for j in range(1, len(k) + 1))
+    return frozenset(chain.from_iterable(map(_key_prefixes, keys)))
+
+
+@functools.lru_cache(maxsize=16384)
+def _key_prefixes(key: str) -> tuple[str, ...]:
+    return tuple(key[:j] for j in range(1, len(key) + 1))
 
 
 def remembered(lookup: Mapping[str, str], text: str, key: Hashable, fn: Callable[[], T]) -> T:

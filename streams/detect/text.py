@@ -389,10 +389,17 @@ def _named(own: str, lookup: dict[str, str], include_vocative: bool) -> tuple[st
     found: list[str] = []
     matches = list(_WORD.finditer(own))
     toks = [m.group(0) for m in matches]
-    starts = prefixes(lookup)
+    first_two = heads(lookup)
+    starts: frozenset[str] | None = None  # (built only when some word starts like a name)
     for idx, tok in enumerate(toks):
-        if norm_name(tok) not in starts and not tok.endswith(_POSSESSIVE_ENDS):
-            continue  # no name starts with this word (one set lookup per word)
+        if not tok.endswith(_POSSESSIVE_ENDS):
+            word = norm_name(tok)
+            if word[:2] not in first_two:
+                continue  # no name starts with this word's first two letters
+            if starts is None:
+                starts = prefixes(lookup)
+            if word not in starts:
+                continue  # no name starts with this word
         lower = not tok[:1].isupper() and not tok[:1].isdigit()
         for k in (2, 1):
             if lower and k == 1:
