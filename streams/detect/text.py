@@ -220,7 +220,7 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
         i += 1
     own, lines_map = _join(text, kept)
     chain = chain.then(lines_map)
-    if '"' in own or "“" in own or "‘" in own or "«" in own or "„" in own or "'" in own:
+    if _may_quote(own):
         spans_q = QUOTED_SPANS.spans(own)
         if spans_q:
             quoted.extend(own[a + 1 : b - 1] for a, b in spans_q)
@@ -235,6 +235,18 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
         origin=chain,
         length=length,
         scored=scored,
+    )
+
+
+def _may_quote(own: str) -> bool:
+    """Could QUOTED_SPANS match? Each of its spans needs an opening and a closing mark."""
+    return (
+        own.count("'") > 1
+        or own.count('"') > 1
+        or ("“" in own and "”" in own)
+        or ("„" in own and ("“" in own or "”" in own))
+        or ("‘" in own and "’" in own)
+        or ("«" in own and "»" in own)
     )
 
 
