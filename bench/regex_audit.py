@@ -122,9 +122,10 @@ def texts(
                     yield f"{prefix!r}+{sep!r}+{run!r}*+{suffix!r}", prefix + sep + body + suffix
 
 
-def _cost(pattern: re.Pattern[str], text: str) -> float:
+def _cost(pattern: re.Pattern[str] | re.Pattern[bytes], text: str) -> float:
+    data: str | bytes = text if isinstance(pattern.pattern, str) else text.encode()
     t = time.process_time()
-    for _ in pattern.finditer(text):
+    for _ in pattern.finditer(data):  # type: ignore[arg-type]
         pass
     return time.process_time() - t
 

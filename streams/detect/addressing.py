@@ -12,13 +12,15 @@ from streams.detect.lookup import Lookup
 from streams.detect.state import CommentRec, ThreadState
 from streams.detect.text import Prepared, leading_name, name_keys, norm_name
 
-_SHINGLE_WORD = re.compile(r"[a-z0-9']+")
+_SHINGLE_WORD = re.compile(rb"[a-z0-9']+")
 _MAX_SHINGLES = 8
 
 
 def _word_hashes(text: str) -> list[int]:
-    # (no cache: on real text most words are new to it, and a miss costs more than a crc32)
-    return [zlib.crc32(w.encode()) for w in _SHINGLE_WORD.findall(text.lower())]
+    # the words are ASCII: the same are found in the UTF-8 bytes (one encode, not one a word).
+    # No cache: on real text most words are new to it, and a miss costs more than a crc32.
+    crc = zlib.crc32
+    return [crc(w) for w in _SHINGLE_WORD.findall(text.lower().encode("utf-8", "surrogatepass"))]
 
 
 def _trigram_hashes(text: str) -> list[int]:

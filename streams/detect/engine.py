@@ -329,12 +329,14 @@ def _reasons(reasons: tuple[Reason | str, ...]) -> tuple[Reason, ...]:
 
 def _relink_orphans(comments: dict[str, CommentRec], parent: CommentRec) -> list[CommentRec]:
     """Replies that arrived before this comment now know whom they answer."""
+    pid, author = parent.comment_id, parent.author_id
+    orphans = [
+        r for r in comments.values()
+        if r.parent_id == pid and r.addressee is None and r.author_id != author
+    ]
     out: list[CommentRec] = []
-    for cid, rec in list(comments.items()):
-        if rec.parent_id != parent.comment_id or rec.addressee is not None:
-            continue
-        if rec.author_id == parent.author_id:
-            continue
+    for rec in orphans:
+        cid = rec.comment_id
         target = rec.target
         if rec.target_kind == "second":
             target = parent.author_id

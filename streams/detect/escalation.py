@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from schemas.alert import SEVERITY_RANK, Alert, CommentScore
 from streams.detect.config import DetectConfig
 from streams.detect.findings import render
-from streams.detect.forecast import forecast
+from streams.detect.forecast import forecast, warning_probability
 from streams.detect.ids import alert_id, dyad_key
 from streams.detect.state import CommentRec
 
@@ -18,16 +18,14 @@ def _partner(rec: CommentRec, config: DetectConfig) -> str | None:
     return rec.addressee if rec.addressee != rec.author_id else None
 
 
-def _aimed_at(rec: CommentRec, other: str) -> bool:
-    return rec.addressee == other or rec.target == other
-
-
 def exchange(comments: dict[str, CommentRec], a: str, b: str) -> list[CommentRec]:
     """Comments between a and b, in arrival order."""
+    # (runs over every kept comment for every answered one: kept to plain comparisons)
     return [
         r
         for r in comments.values()
-        if (r.author_id == a and _aimed_at(r, b)) or (r.author_id == b and _aimed_at(r, a))
+        if (r.author_id == a and (r.addressee == b or r.target == b))
+        or (r.author_id == b and (r.addressee == a or r.target == a))
     ]
 
 
@@ -80,8 +78,9 @@ def evaluate(
         else:
             severity = "personal_attack"
     elif by_offender == 0 and by_partner == 0:
-        fc = forecast(turns, config.heated_min_turns)
-        if fc is not None and fc.probability >= config.warning_threshold:
+        p = warning_probability(turns, config.heated_min_turns)
+        fc = forecast(turns, config.heated_min_turns) if p >= config.warning_threshold else None
+        if fc is not None:
             severity = "heated"
             score = fc.probability
             reasons.append(

@@ -87,6 +87,33 @@ W_FAST = 0.5  # the last turns came within 10 minutes of each other
 def forecast(turns: Sequence[CommentRec], min_turns: int = 2) -> Forecast | None:
     """The derailment forecast of a dyad's exchange (turns in arrival order), or None when
     it is too short to say anything (fewer than `min_turns` turns or only one speaker)."""
+    t = _trajectory(turns, min_turns)
+    if t is None:
+        return None
+    p, first2, last2, sarcastic, opens, recent, unhedged, quotes, fast = t
+    parts = [f"{len(turns)} turns" + (" in quick succession" if fast else "")]
+    parts.append(f"heat {first2:.2f} -> {last2:.2f}")
+    if sarcastic:
+        parts.append(f"sarcasm/insinuation in {sarcastic}")
+    if opens:
+        parts.append(f"{opens} of the last {recent} open with 'you'")
+    if unhedged == recent:
+        parts.append("no hedging")
+    if quotes:
+        parts.append("quoting each other")
+    return Forecast(p, ", ".join(parts))
+
+
+def warning_probability(turns: Sequence[CommentRec], min_turns: int = 2) -> float:
+    """forecast(turns, min_turns).probability (0.0 when None), without the explanation."""
+    t = _trajectory(turns, min_turns)
+    return 0.0 if t is None else t[0]
+
+
+def _trajectory(
+    turns: Sequence[CommentRec], min_turns: int
+) -> tuple[float, float, float, int, int, int, int, bool, bool] | None:
+    """(probability, first2, last2, sarcastic, opens, len(recent), unhedged, quotes, fast)."""
     if len(turns) < min_turns or len({t.author_id for t in turns}) < 2:
         return None
     alternations = sum(1 for a, b in pairwise(turns) if a.author_id != b.author_id)
@@ -114,14 +141,4 @@ def forecast(turns: Sequence[CommentRec], min_turns: int = 2) -> Forecast | None
         + W_FAST * fast
     )
     p = 1.0 / (1.0 + math.exp(-z))
-    parts = [f"{len(turns)} turns" + (" in quick succession" if fast else "")]
-    parts.append(f"heat {first2:.2f} -> {last2:.2f}")
-    if sarcastic:
-        parts.append(f"sarcasm/insinuation in {sarcastic}")
-    if opens:
-        parts.append(f"{opens} of the last {len(recent)} open with 'you'")
-    if unhedged == len(recent):
-        parts.append("no hedging")
-    if quotes:
-        parts.append("quoting each other")
-    return Forecast(round(p, 3), ", ".join(parts))
+    return round(p, 3), first2, last2, sarcastic, opens, len(recent), unhedged, quotes, fast

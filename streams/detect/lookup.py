@@ -8,7 +8,9 @@ participant a reply opens with: a comment's step asks those several times.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable, Mapping
+from itertools import chain
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -18,11 +20,12 @@ _MISSING = object()
 class Lookup(dict[str, str]):
     """Normalised name key -> author id. Do not change it once built."""
 
-    __slots__ = ("_memo", "_prefixes")
+    __slots__ = ("_heads", "_memo", "_prefixes")
 
     def __init__(self, *args: object, **kwargs: str) -> None:
         super().__init__(*args, **kwargs)
         self._prefixes: frozenset[str] | None = None
+        self._heads: frozenset[str] | None = None
         self._memo: tuple[str, dict[Hashable, object]] = ("", {})
 
 
@@ -36,8 +39,27 @@ def prefixes(lookup: Mapping[str, str]) -> frozenset[str]:
     return _prefixes(lookup)
 
 
+def heads(lookup: Mapping[str, str]) -> frozenset[str]:
+    """The prefixes of one or two characters of every key: `prefixes(lookup)` asked only
+    about a word's first two characters (much cheaper to build for a new lookup)."""
+    if isinstance(lookup, Lookup):
+        if lookup._heads is None:
+            lookup._heads = _heads(lookup)
+        return lookup._heads
+    return _heads(lookup)
+
+
+def _heads(keys: Mapping[str, str]) -> frozenset[str]:
+    return frozenset([k[:1] for k in keys] + [k[:2] for k in keys])
+
+
 def _prefixes(keys: Mapping[str, str]) -> frozenset[str]:
-    return frozenset(k[:j] for k in keys for j in range(1, len(k) + 1))
+    return frozenset(chain.from_iterable(map(_key_prefixes, keys)))
+
+
+@functools.lru_cache(maxsize=16384)
+def _key_prefixes(key: str) -> tuple[str, ...]:
+    return tuple(key[:j] for j in range(1, len(key) + 1))
 
 
 def remembered(lookup: Mapping[str, str], text: str, key: Hashable, fn: Callable[[], T]) -> T:

@@ -49,7 +49,7 @@ def normalise(low: str, chain: Chain | None = None) -> tuple[str, Chain]:
     Returns the text and `chain` extended with the map back to `low`.
     """
     chain = chain or Chain()
-    if "ur" in low:
+    if "ur" in low and _UR.search(low):  # (_UR_IS only matches where _UR does)
         low, m = sub(_UR_IS, "you're", low)
         chain = chain.then(m)
         low, m = sub(_UR, "your", low)

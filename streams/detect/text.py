@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from streams.detect import offsets
 from streams.detect.delimited import Alt, Delimited
 from streams.detect.lexicons import NAME_ORDINARY
-from streams.detect.lookup import prefixes, remembered
+from streams.detect.lookup import heads, prefixes, remembered
 from streams.detect.offsets import IDENTITY, Chain, Edit, OffsetMap
 
 _QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)")
@@ -220,7 +220,7 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
         i += 1
     own, lines_map = _join(text, kept)
     chain = chain.then(lines_map)
-    if '"' in own or "“" in own or "‘" in own or "«" in own or "„" in own or "'" in own:
+    if _may_quote(own):
         spans_q = QUOTED_SPANS.spans(own)
         if spans_q:
             quoted.extend(own[a + 1 : b - 1] for a, b in spans_q)
@@ -235,6 +235,18 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
         origin=chain,
         length=length,
         scored=scored,
+    )
+
+
+def _may_quote(own: str) -> bool:
+    """Could QUOTED_SPANS match? Each of its spans needs an opening and a closing mark."""
+    return (
+        own.count("'") > 1
+        or own.count('"') > 1
+        or ("“" in own and "”" in own)
+        or ("„" in own and ("“" in own or "”" in own))
+        or ("‘" in own and "’" in own)
+        or ("«" in own and "»" in own)
     )
 
 
@@ -335,7 +347,7 @@ def leading_name(own: str, lookup: dict[str, str]) -> str | None:
     if first is None:
         return None
     word = first.group(1).lower()
-    if word not in _INTERJECTIONS and word[:2] not in prefixes(lookup):
+    if word not in _INTERJECTIONS and word[:2] not in heads(lookup):
         return None  # fast path: the reply does not open with anything like a name
     return remembered(lookup, own, "lead", lambda: _leading_name(own, lookup))
 
@@ -389,10 +401,17 @@ def _named(own: str, lookup: dict[str, str], include_vocative: bool) -> tuple[st
     found: list[str] = []
     matches = list(_WORD.finditer(own))
     toks = [m.group(0) for m in matches]
-    starts = prefixes(lookup)
+    first_two = heads(lookup)
+    starts: frozenset[str] | None = None  # (built only when some word starts like a name)
     for idx, tok in enumerate(toks):
-        if norm_name(tok) not in starts and not tok.endswith(_POSSESSIVE_ENDS):
-            continue  # no name starts with this word (one set lookup per word)
+        if not tok.endswith(_POSSESSIVE_ENDS):
+            word = norm_name(tok)
+            if word[:2] not in first_two:
+                continue  # no name starts with this word's first two letters
+            if starts is None:
+                starts = prefixes(lookup)
+            if word not in starts:
+                continue  # no name starts with this word
         lower = not tok[:1].isupper() and not tok[:1].isdigit()
         for k in (2, 1):
             if lower and k == 1:

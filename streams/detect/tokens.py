@@ -41,17 +41,18 @@ def words(text: str) -> set[str]:
 
 
 def _unplural(toks: set[str]) -> list[str]:
-    return [t[:-1] for t in toks if t.endswith("s")] + [t[:-2] for t in toks if t.endswith("es")]
+    plural = [t for t in toks if t[-1:] == "s"]
+    return [t[:-1] for t in plural] + [t[:-2] for t in plural if t[-2:] == "es"]
 
 
 def comment_words(low: str) -> tuple[set[str], set[str]]:
     """(words, runs) of a comment, in one pass. words: as `words()`, and each ending in -s/-es
     also without it. runs: its alphanumeric runs (words split at apostrophes too), likewise."""
-    toks = set(_WORD.findall(low.replace("-", " ")))
-    apostrophes = [t for t in toks if "'" in t]
-    if not apostrophes:
+    toks = set(_WORD.findall(low.replace("-", " ") if "-" in low else low))
+    if "'" not in low:  # (an apostrophe is always inside some word)
         toks.update(_unplural(toks))
         return toks, toks
+    apostrophes = [t for t in toks if "'" in t]
     out = toks | {t.split("'", 1)[0] for t in apostrophes}
     out.discard("")
     out.update(_unplural(out))

@@ -20,6 +20,8 @@ FEATURE_VERSION = 4
 _TOKEN = re.compile(r"[a-z0-9$@*']+")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a"})
 _HAS_LETTER = re.compile(r"[a-z]")
+_LEET_CHARS = re.compile(r"[013457$@]")
+"""The characters _LEET changes: a text without any has no token to de-leet."""
 _EMOJI = re.compile("[\u2190-\u2bff\U0001f000-\U0001faff]")
 """Emoji and pictographs: a wink or a laugh reads as banter, a clown or an eye-roll as a taunt."""
 _CHAT = {
@@ -47,6 +49,9 @@ _MAX_TOKENS = 400
 
 def tokens(own_lower: str) -> list[str]:
     """Lower-case words, de-leeted ('id1ot' -> 'idiot'), chat spellings expanded ('u' -> 'you')."""
+    if _LEET_CHARS.search(own_lower) is None:  # nothing to de-leet: the same, in bulk
+        stripped = [t.strip("'") for t in _TOKEN.findall(own_lower)]
+        return [_CHAT.get(t, t) for t in stripped if t][:_MAX_TOKENS]
     out: list[str] = []
     for tok in _TOKEN.findall(own_lower):
         tok = tok.strip("'")
