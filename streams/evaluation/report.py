@@ -183,8 +183,10 @@ def format_reports(
         tiers = ", ".join(f"{k} {v}" for k, v in sorted(r.by_tier.items()))
         first = first_look.get(r.split, {}).get("f1")
         first_s = "-" if first is None else f"{first:.2f}"
+        prf = (f"{r.precision:5.2f} {r.recall:5.2f} {r.f1:5.2f}" if r.pairs
+               else f"{'-':>5s} {'-':>5s} {'-':>5s}")  # threads only: no pair metrics
         lines.append(
-            f"{r.split:10s} {r.pairs:5d} {r.precision:5.2f} {r.recall:5.2f} {r.f1:5.2f} "
+            f"{r.split:10s} {r.pairs:5d} {prf} "
             f"{first_s:>13s} {civil:>17s} {r.threads_passed:>3d}/{r.threads:<3d}  {tiers}"
         )
     return "\n".join(lines)
