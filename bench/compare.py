@@ -79,16 +79,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--comments", type=int, default=20_000)
     ap.add_argument("--threads", type=int, default=400)
     ap.add_argument("--repeat", type=int, default=2, help="passes over the labelled data")
+    ap.add_argument("--native", action="store_true",
+                    help="measure HEAD compiled with mypyc (bench/native.py), not this tree")
     args = ap.parse_args(argv)
     old: list[dict[str, Any]] = []
     new: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="flamewatch-base-") as tmp:
-        base = snapshot(args.ref, Path(tmp))
+        base = snapshot(args.ref, Path(tmp) / "base")
+        this = ROOT
+        if args.native:
+            from bench.native import build
+
+            this = snapshot("HEAD", Path(tmp) / "native")
+            build(this)
         for i in range(args.rounds):
-            for tree, into in ((base, old), (ROOT, new)) if i % 2 == 0 else ((ROOT, new), (base, old)):
+            for tree, into in ((base, old), (this, new)) if i % 2 == 0 else ((this, new), (base, old)):
                 into.append(probe(tree, args))
                 print(f"  round {i + 1}: {into[-1]['package']}", file=sys.stderr)
-    report(args.ref, old, new)
+    report(args.ref + (" (HEAD compiled)" if args.native else ""), old, new)
     return 0
 
 
