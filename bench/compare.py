@@ -63,6 +63,9 @@ def report(ref: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> No
         print(f"  {run:24}{o:>12,.0f}{n:>12,.0f}{n / o:>7.2f}x   "
               f"{' '.join(f'{x:.2f}' for x in ratios):14} {alerts} "
               f"{'identical' if same else 'DIFFERENT'}")
+        if not same:  # which side moved: each round's digest, old then new
+            print(f"    digests {ref}: {' '.join(r[run]['digest'][:8] for r in old)}; "
+                  f"this tree: {' '.join(r[run]['digest'][:8] for r in new)}")
     for corpus in ("synthetic", "labelled"):
         o = statistics.median(fast_us(r, corpus) for r in old)
         n = statistics.median(fast_us(r, corpus) for r in new)
