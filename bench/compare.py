@@ -63,6 +63,9 @@ def report(ref: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> No
         print(f"  {run:24}{o:>12,.0f}{n:>12,.0f}{n / o:>7.2f}x   "
               f"{' '.join(f'{x:.2f}' for x in ratios):14} {alerts} "
               f"{'identical' if same else 'DIFFERENT'}")
+        if not same:  # which side moved: each round's digest, old then new
+            print(f"    digests {ref}: {' '.join(r[run]['digest'][:8] for r in old)}; "
+                  f"this tree: {' '.join(r[run]['digest'][:8] for r in new)}")
     for corpus in ("synthetic", "labelled"):
         o = statistics.median(fast_us(r, corpus) for r in old)
         n = statistics.median(fast_us(r, corpus) for r in new)
@@ -79,16 +82,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--comments", type=int, default=20_000)
     ap.add_argument("--threads", type=int, default=400)
     ap.add_argument("--repeat", type=int, default=2, help="passes over the labelled data")
+    ap.add_argument("--native", action="store_true",
+                    help="measure HEAD compiled with mypyc (bench/native.py), not this tree")
     args = ap.parse_args(argv)
     old: list[dict[str, Any]] = []
     new: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="flamewatch-base-") as tmp:
-        base = snapshot(args.ref, Path(tmp))
+        base = snapshot(args.ref, Path(tmp) / "base")
+        this = ROOT
+        if args.native:
+            from bench.native import build
+
+            this = snapshot("HEAD", Path(tmp) / "native")
+            build(this)
         for i in range(args.rounds):
-            for tree, into in ((base, old), (ROOT, new)) if i % 2 == 0 else ((ROOT, new), (base, old)):
+            for tree, into in ((base, old), (this, new)) if i % 2 == 0 else ((this, new), (base, old)):
                 into.append(probe(tree, args))
                 print(f"  round {i + 1}: {into[-1]['package']}", file=sys.stderr)
-    report(args.ref, old, new)
+    report(args.ref + (" (HEAD compiled)" if args.native else ""), old, new)
     return 0
 
 

@@ -9,6 +9,7 @@ import zlib
 
 from streams.detect.lexicons import NAME_ORDINARY
 from streams.detect.lookup import Lookup
+from streams.detect.replies import replies
 from streams.detect.state import CommentRec, ThreadState
 from streams.detect.text import Prepared, leading_name, name_keys, norm_name
 
@@ -19,8 +20,7 @@ _MAX_SHINGLES = 8
 def _word_hashes(text: str) -> list[int]:
     # the words are ASCII: the same are found in the UTF-8 bytes (one encode, not one a word).
     # No cache: on real text most words are new to it, and a miss costs more than a crc32.
-    crc = zlib.crc32
-    return [crc(w) for w in _SHINGLE_WORD.findall(text.lower().encode("utf-8", "surrogatepass"))]
+    return list(map(zlib.crc32, _SHINGLE_WORD.findall(text.lower().encode("utf-8", "surrogatepass"))))
 
 
 def _trigram_hashes(text: str) -> list[int]:
@@ -35,9 +35,9 @@ def shingles(text: str) -> tuple[int, ...]:
     """Content-sampled hashes of word triples: a quote of ~8+ words shares some with its source."""
     out: list[int] = []
     hs = _word_hashes(text)
-    for a, b, c in zip(hs, hs[1:], hs[2:], strict=False):
+    for a, b, c in zip(hs, hs[1:], hs[2:]):  # noqa: B905 (shorter on purpose)
         h = ((a * 1_000_003) ^ (b * 8191) ^ c) & 0xFFFF
-        if h % 3 == 0 and h not in out:
+        if not h % 3 and h not in out:
             out.append(h)
             if len(out) >= _MAX_SHINGLES:
                 break
@@ -119,9 +119,9 @@ def addressee_from_tree(state: ThreadState, author: str, parent_id: str | None) 
         return None
     prev: CommentRec | None = None
     self_in_run = False
-    for rec in reversed(state.comments.values()):
-        if rec.parent_id != parent_id:
-            continue
+    comments = state.comments
+    for cid in reversed(replies(state).get(parent_id, ())):
+        rec = comments[cid]
         if rec.author_id == author:
             self_in_run = True
             if prev is not None:

@@ -26,6 +26,7 @@ from streams.detect.findings import Reason
 from streams.detect.forecast import cues
 from streams.detect.ids import text_hash
 from streams.detect.learned.features import Signals
+from streams.detect.replies import Replies, added, attach, replies
 from streams.detect.scorer import RuleScorer, ScoreInput, Scorer
 from streams.detect.state import CommentRec, ThreadState
 from streams.detect.text import leading_name, named_participants, prepare
@@ -140,7 +141,7 @@ def _opinion(
         while len(alerted) > config.max_participants:
             del alerted[next(iter(alerted))]
     new = ThreadState(state.thread_id, state.last_ts, comments, state.names, state.gone, alerted)
-    return new, alerts
+    return attach(new, replies(state)), alerts  # (the same comments, one re-decided)
 
 
 def _release_held(
@@ -171,7 +172,7 @@ def _release_held(
     while len(alerted) > config.max_participants:
         del alerted[next(iter(alerted))]
     new = ThreadState(state.thread_id, state.last_ts, comments, state.names, state.gone, alerted)
-    return new, alerts
+    return attach(new, replies(state)), alerts  # (the same comments, some decided)
 
 
 def _delete(state: ThreadState, event: CommentEvent, ts: float) -> ThreadState:
@@ -202,8 +203,12 @@ def _apply(
     names[author] = event.author_name or names.get(author) or state.names.get(author) or author
     while len(names) > config.max_participants:
         del names[next(iter(names))]
-    state = ThreadState(
-        state.thread_id, state.last_ts, state.comments, names, state.gone, state.alerted
+    index = replies(state)
+    state = attach(
+        ThreadState(
+            state.thread_id, state.last_ts, state.comments, names, state.gone, state.alerted
+        ),
+        index,
     )
 
     prepared = prepare(event.text, config.max_scored_chars)
@@ -280,14 +285,18 @@ def _apply(
     )
     comments = dict(state.comments)
     comments[rec.comment_id] = rec
-    relinked = _relink_orphans(comments, rec)
+    new_index = added(index, rec, existing, ())
+    relinked = _relink_orphans(comments, rec, new_index)
     gone = state.gone
     if len(comments) > config.max_comments:
         gone = dict(gone)
+        evicted = []
         while len(comments) > config.max_comments:
             oldest = next(iter(comments))
-            del comments[oldest]
+            evicted.append(comments.pop(oldest))
             gone[oldest] = None
+        if new_index is not None:
+            new_index = added(new_index, rec, rec, evicted)
         while len(gone) > 3 * config.max_comments:
             del gone[next(iter(gone))]
     alerts: list[Alert] = []
@@ -304,7 +313,7 @@ def _apply(
         while len(alerted) > config.max_participants:
             del alerted[next(iter(alerted))]
     new = ThreadState(state.thread_id, max(state.last_ts, ts), comments, names, gone, alerted)
-    return new, alerts
+    return attach(new, new_index), alerts
 
 
 def _resolve_target(
@@ -327,13 +336,20 @@ def _reasons(reasons: tuple[Reason | str, ...]) -> tuple[Reason, ...]:
     return tuple((Reason.text(r) if isinstance(r, str) else r).compact() for r in reasons)
 
 
-def _relink_orphans(comments: dict[str, CommentRec], parent: CommentRec) -> list[CommentRec]:
-    """Replies that arrived before this comment now know whom they answer."""
+def _relink_orphans(
+    comments: dict[str, CommentRec], parent: CommentRec, index: Replies | None
+) -> list[CommentRec]:
+    """Replies that arrived before this comment now know whom they answer. `index`: the
+    reply tree of `comments` (None: scan them)."""
     pid, author = parent.comment_id, parent.author_id
-    orphans = [
-        r for r in comments.values()
-        if r.parent_id == pid and r.addressee is None and r.author_id != author
-    ]
+    if index is not None:
+        kids = index.get(pid)
+        if not kids:
+            return []
+        candidates = [comments[cid] for cid in kids]
+    else:
+        candidates = [r for r in comments.values() if r.parent_id == pid]
+    orphans = [r for r in candidates if r.addressee is None and r.author_id != author]
     out: list[CommentRec] = []
     for rec in orphans:
         cid = rec.comment_id

@@ -68,6 +68,11 @@ class ThreadState:
     them change nothing (bounded by 3 x max_comments, oldest forgotten first)."""
     alerted: dict[str, tuple[int, float]] = field(default_factory=dict)
     """dyad key -> (severity rank, event time) of its last alert, for the cooldown."""
+    replies: tuple[dict[str, CommentRec], dict[str | None, tuple[str, ...]]] | None = field(
+        default=None, init=False, compare=False, repr=False
+    )
+    """Derived, never encoded (replies.py): (the comments dict it describes, parent id -> ids
+    of its kept replies in arrival order)."""
 
     @property
     def seen(self) -> set[str]:

@@ -391,14 +391,18 @@ def named_participants(
     of mention, leaving out names used to address someone ('…, Maggie.', 'Maria, don't…')."""
     if not lookup:
         return []
-    found = remembered(
-        lookup, own, include_vocative, lambda: _named(own, lookup, include_vocative)
-    )
-    return list(found)
-
-
-def _named(own: str, lookup: dict[str, str], include_vocative: bool) -> tuple[str, ...]:
+    hits = remembered(lookup, own, "named", lambda: _named(own, lookup))
     found: list[str] = []
+    for aid, vocative in hits:
+        if (include_vocative or not vocative) and aid not in found:
+            found.append(aid)
+    return found
+
+
+def _named(own: str, lookup: dict[str, str]) -> tuple[tuple[str, bool], ...]:
+    """Every participant named, in order, each with whether it addresses them (vocative):
+    one pass serves both questions named_participants answers."""
+    found: list[tuple[str, bool]] = []
     matches = list(_WORD.finditer(own))
     toks = [m.group(0) for m in matches]
     first_two = heads(lookup)
@@ -421,9 +425,7 @@ def _named(own: str, lookup: dict[str, str], include_vocative: bool) -> tuple[st
                 aid = lookup.get(key)
                 if aid is not None:
                     end = matches[idx + k - 1].end()
-                    vocative = _vocative(own, matches[idx].start(), end)
-                    if (include_vocative or not vocative) and aid not in found:
-                        found.append(aid)
+                    found.append((aid, _vocative(own, matches[idx].start(), end)))
                     break
     return tuple(found)
 

@@ -373,7 +373,16 @@ def open_frames(low: str) -> tuple[int, ...]:
         present |= _ALT_MASK[m.group(0)]
     if not present:
         return _UNGATED
-    return tuple(i for i, mask in _FRAME_MASKS if mask & present == mask)
+    frames = _OPEN_BY_PRESENT.get(present)
+    if frames is None:
+        frames = tuple(i for i, mask in _FRAME_MASKS if mask & present == mask)
+        if len(_OPEN_BY_PRESENT) < 4096:  # (bounded: a few hundred sets occur in practice)
+            _OPEN_BY_PRESENT[present] = frames
+    return frames
+
+
+_OPEN_BY_PRESENT: dict[int, tuple[int, ...]] = {}
+"""Gates present (a bit set) -> the frames they open: the same few sets come again and again."""
 
 
 def frame_matches(low: str, frames: tuple[int, ...]) -> list[tuple[re.Match[str], float, str, str]]:
