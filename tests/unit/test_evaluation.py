@@ -75,3 +75,10 @@ def test_thread_comments_are_counted_by_target() -> None:
     wrong.count_comments(relabelled)
     assert (wrong.thread_attacks_caught, wrong.thread_attacks_wrong_target) == (
         0, right.thread_attacks)
+
+
+def test_a_thread_only_split_prints_no_pair_metrics() -> None:
+    from streams.evaluation.report import SplitReport, format_reports
+
+    line = format_reports([SplitReport("threads-only", threads=3, threads_passed=1)]).splitlines()[1]
+    assert "0.00" not in line and line.split()[2:5] == ["-", "-", "-"] and "1/3" in line

@@ -109,3 +109,19 @@ def test_the_shipped_model_is_fresh_against_the_data() -> None:
     assert model.meta["train_version"] == TRAIN_VERSION, "training changed: run `make model`"
     every = {s.name for s in discover(DATA)}
     assert every <= set(trained_on), f"splits not in the model: {every - set(trained_on)}"
+
+
+def test_the_rules_verdict_that_heat_aims_elsewhere_is_a_feature() -> None:
+    """A negated or reported insult: the words alone look like an attack; the rules' structural
+    verdict reaches the fast tier as a signal (the core passes Score.elsewhere through)."""
+    pair = Pair("p2", "Ann", "I feel so thick for missing that.", "Ben",
+                "Nobody here thinks you're thick, it caught everyone out.", "none", "negation")
+    (ex,) = pair_examples("s", [pair], DetectConfig())
+    assert "negated" in ex.signals.elsewhere
+    sig = feature_names(ex.own, ex.signals)[1]
+    assert "else:negated" in sig
+    assert not [s for s in feature_names(ex.own, QUIET)[1] if s.startswith("else:")]
+    outsider_only = Signals(0.0, 0.6, 0.0, "none", True, True, False, False, 0.0, 0.0,
+                            elsewhere=("outsider",))
+    assert not [s for s in feature_names("They are useless.", outsider_only)[1]
+                if s.startswith("else:")]  # outsiders have their own signal

@@ -202,3 +202,25 @@ def test_without_an_encoder_stage_an_unsure_attack_alerts_at_once() -> None:
     d.process(ev("c1", "u-a", "The library should open on Sundays."))
     (alert,) = d.process(ev("c2", "u-b", REPLY, "c1", 1))
     assert alert.tier == "fast"
+
+
+def test_the_second_opinion_band_reaches_up_to_0_85() -> None:
+    """A fast-tier probability between 0.7 and 0.85 is no longer taken as sure: the encoder is
+    asked (it overrules a confident-looking fast tier on civil replies)."""
+    asked: list[str] = []
+
+    def encoder(own: str, signals: object) -> float:
+        asked.append(own)
+        return 0.05
+
+    assert TierConfig().uncertain_high == 0.85
+    for weight, asks in ((10.0, True), (14.0, False)):  # p 0.75 (in the band), then 0.94
+        asked.clear()
+        model = model_with({"w:houseplant": weight}, bias=-3.0)
+        det = Detector(CFG, TieredScorer(model, encoder=encoder))
+        det.process(ev("c1", "u-a", "Repotting the monstera today."))
+        det.process(ev("c2", "u-b", "You houseplant.", parent="c1", minute=1))
+        fast = det.states["t"].comments["c2"].fast
+        assert fast is not None
+        assert (0.7 <= fast < 0.85) is asks, fast  # the case the wider band changed
+        assert bool(asked) is asks, (weight, fast)
