@@ -134,6 +134,7 @@ class BatchReader:
             self.guard.reset()
         guard, now = self.guard, self._loop.time()
         committed = consumer._committed_offset  # set by Faust's seek after each rebalance
+        starts = getattr(consumer, "starts", {})  # where uncommitted partitions begin
         unacked = consumer.unacked
         acking = app.topics.acking_topics
         on_message_in = app.sensors.on_message_in
@@ -143,7 +144,10 @@ class BatchReader:
             if not active or message.generation_id != generation:
                 continue
             tp = message.tp
-            if not guard.admit(tp, message.offset, committed.get(tp), now):
+            start = committed.get(tp)
+            if start is None:
+                start = starts.get(tp)
+            if not guard.admit(tp, message.offset, start, now):
                 continue
             if message.topic in acking and not message.tracked:
                 message.tracked = True

@@ -280,5 +280,10 @@ async def _rewind_uncommitted(app: faust.App, sources: set[str]) -> None:
     fresh = [tp for tp in tps if not committed.get(tp)]
     if fresh:
         earliest = await consumer.earliest_offsets(*fresh)
+        starts = getattr(consumer, "starts", None)
         for tp in fresh:
+            if starts is not None:
+                starts[tp] = earliest[tp]
             await consumer.seek(tp, earliest[tp])
+        log.info("partitions without a committed offset start at their beginning: %s",
+                 ", ".join(f"{tp.topic}[{tp.partition}]@{earliest[tp]}" for tp in fresh))

@@ -59,13 +59,19 @@ def install_consumer(app: faust.App, *, fetch_max_wait: float, sources: set[str]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._read_offset = self.read_offsets = ReadOffsets(guarded, self._read_offset)
+            self.starts: dict[TP, int] = {}
+            """Where a source partition without a committed offset begins (its earliest
+            offset, set by app._rewind_uncommitted): the agent's SequenceGuard starts there
+            instead of trusting the first record it is handed."""
 
         def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
             return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
         async def seek(self, partition: TP, offset: int) -> None:
             await self._seek(partition, offset)
-            self.read_offsets.rewind(partition, offset if offset else None)
+            # Offset 0 too: the position is held there until record 0 is read (Faust
+            # would clear it, and a record fetched before the seek would move it on).
+            self.read_offsets.rewind(partition, offset)
 
         async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
             if tp.topic not in guarded:

@@ -239,6 +239,26 @@ class Deployment:
                                      client=client))
         return sum(counts.values())
 
+    def committed_offsets(self) -> dict[int, int | None]:
+        """The worker group's committed offset per partition of the comments topic."""
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+
+        settings = self.settings
+        topic = settings.comments_topic
+
+        async def fetch() -> dict[int, int | None]:
+            consumer = AIOKafkaConsumer(bootstrap_servers=self.broker.bootstrap,
+                                        group_id=settings.app_id, enable_auto_commit=False,
+                                        **client_options(settings))
+            await consumer.start()
+            try:
+                return {p: await consumer.committed(TopicPartition(topic, p))
+                        for p in range(settings.partitions)}
+            finally:
+                await consumer.stop()
+
+        return run(fetch)
+
     def alerts(self) -> list[dict[str, Any]]:
         return [orjson.loads(r.value) for r in self.read(self.settings.alerts_topic)]
 

@@ -112,7 +112,8 @@ def test_sigkill_and_restart_loses_no_alert(deployment: Deployment, tmp_path: Pa
     def complete() -> bool:
         return {a["alert_id"] for a in deployment.alerts()} >= expected_ids
 
-    wait_until(complete, 120, "every expected alert id", deployment.logs)
+    wait_until(complete, 120, "every expected alert id",
+               lambda: _missing_report(deployment, expected) + deployment.logs())
     time.sleep(1.0)  # let anything else in flight arrive, to count duplicates honestly
     assert last.stop() == 0
 
@@ -126,6 +127,26 @@ def test_sigkill_and_restart_loses_no_alert(deployment: Deployment, tmp_path: Pa
     assert set(ids) == expected_ids
     # Apart from duplicates, each thread's alerts keep the offline order.
     assert_same_alerts(first_of_each(alerts), expected)
+
+
+def _missing_report(deployment: Deployment, expected: list[dict[str, Any]]) -> str:
+    """Which expected alerts are missing, where their trigger comments sit in the comments
+    topic, and the group's committed offsets: enough to tell "committed past a comment" from
+    "a state remembered an alert that never reached the topic"."""
+    have = {a["alert_id"] for a in deployment.alerts()}
+    where: dict[str, tuple[int, int]] = {}
+    for r in deployment.read(deployment.settings.comments_topic):
+        try:
+            where[orjson.loads(r.value)["comment_id"]] = (r.partition, r.offset)
+        except Exception:
+            continue
+    lines = ["missing alerts (severity thread trigger -> partition@offset):"]
+    for a in expected:
+        if a["alert_id"] not in have:
+            lines.append(f"  {a['severity']} {a['thread_id']} {a['trigger_comment_id']} -> "
+                         f"{where.get(a['trigger_comment_id'])}")
+    lines.append(f"committed offsets: {deployment.committed_offsets()}")
+    return "\n".join(lines) + "\n"
 
 
 def test_two_workers_split_partitions(deployment: Deployment, tmp_path: Path) -> None:

@@ -79,3 +79,25 @@ def test_read_offsets_hold_a_seek_position_until_its_record_is_read() -> None:
     offsets.pop(A)
     offsets[A] = 99  # forgotten (revoked): no position held any more
     assert offsets[A] == 99
+
+
+def test_a_seek_to_offset_zero_holds_the_position_too() -> None:
+    """A partition without a committed offset is sought to its beginning, offset 0: a record
+    fetched before that seek must not move the read offset past the records re-fetched."""
+    offsets = ReadOffsets({"comments"})
+    offsets[A] = 30
+    offsets.rewind(A, 0)
+    offsets[A] = 31  # in flight from before the seek
+    assert offsets[A] == 0
+    offsets[A] = 0
+    offsets[A] = 1
+    assert offsets[A] == 1
+
+
+def test_the_guard_starts_an_uncommitted_partition_at_its_beginning() -> None:
+    """Told where the partition begins, the guard re-fetches it when the first record handed
+    over lies past that (records of the first fetch were lost) instead of starting there."""
+    guard = SequenceGuard()
+    assert not guard.admit(A, 30, 0, 0.0)
+    assert guard.seeks == [(A, 0)]
+    assert guard.admit(A, 0, 0, 1.0)
