@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from streams.detect.offsets import Chain, sub
+from streams.detect.unmask import unmask
 
 _INFORMAL = re.compile(
     r"\b(u r|youre|hes|shes|im|ive|youve|dont|cant|wont|doesnt|isnt|thats|couldnt|wouldnt|"
@@ -44,11 +45,13 @@ _NORMALISED = {
 
 
 def normalise(low: str, chain: Chain | None = None) -> tuple[str, Chain]:
-    """'ur literally a fossil' -> "you're literally a fossil"; 'ur kids' -> 'your kids'.
+    """'ur literally a fossil' -> "you're literally a fossil"; 'ur kids' -> 'your kids';
+    'you d*ckhead' -> 'you dickhead' (unmask.py).
 
     Returns the text and `chain` extended with the map back to `low`.
     """
     chain = chain or Chain()
+    low = unmask(low)  # "d*ckhead" -> "dickhead": same length, so the chain is unchanged
     if "ur" in low and _UR.search(low):  # (_UR_IS only matches where _UR does)
         low, m = sub(_UR_IS, "you're", low)
         chain = chain.then(m)

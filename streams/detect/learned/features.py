@@ -13,8 +13,9 @@ import zlib
 from dataclasses import dataclass
 
 from streams.detect.capitals import mostly_capitals
+from streams.detect.unmask import unmask
 
-FEATURE_VERSION = 4
+FEATURE_VERSION = 5
 """Bump when the feature names change: a model file records the version it was trained on."""
 
 _TOKEN = re.compile(r"[a-z0-9$@*']+")
@@ -43,6 +44,16 @@ _SECOND = frozenset(
 )
 _THIRD = frozenset(["he", "she", "him", "her", "his", "he's", "she's", "hers", "himself", "herself"])
 _FIRST = frozenset(["i", "me", "my", "i'm", "i've", "myself", "we", "us", "our"])
+_FUNCTION_WORDS = frozenset(
+    """you your you're youre yours yourself u ur are is am was were be been being the a an and or
+    but so because maybe just ever never really very i i'm me my we our they them their he she
+    him her it its it's this that these those to of in on at for with as do does did don't not
+    no yes have has had will would could should can can't lol""".split()
+)
+"""Words that get no unigram feature (their bigrams stay): alone they learned the writers'
+habits, not hostility ('your' +4.9, 'maybe' +6.2 in log-odds; "you are lol" scored 0.99).
+Leave-one-split-out on 22 splits (tier decision simulated): F1 0.861 -> 0.859, civil "you"
+replies flagged 1.5 -> 1.6% on average, worst split 4.5 -> 3.3%, splits above 3% 2 -> 1."""
 _MAX_TOKENS = 400
 """Only the first tokens of a very long comment are featurised (bounded cost)."""
 
@@ -93,13 +104,16 @@ def _bins(prefix: str, value: float, edges: tuple[float, ...]) -> list[str]:
 
 def feature_names(own: str, signals: Signals) -> tuple[list[str], list[str]]:
     """(text features, signal features) of a reply's own words."""
-    low = own.lower().replace("’", "'").replace("‘", "'")
+    # masked words read as the lexicon word they hide ("d*ckhead"), as the rules read them
+    low = unmask(own.lower().replace("’", "'").replace("‘", "'"))
     toks = tokens(low)
     names: list[str] = []
     add = names.append
     prev = "<s>"
+    function_words = _FUNCTION_WORDS
     for tok in toks:
-        add("w:" + tok)
+        if tok not in function_words:
+            add("w:" + tok)
         add("b:" + prev + " " + tok)
         if len(tok) >= 6 and tok.isalpha():
             add("p:" + tok[:5])
