@@ -44,6 +44,11 @@ REBALANCE_POLL = 0.05
 (Faust waits for every event in hand to be acknowledged before it gives partitions away)."""
 ENCODE_SLICE = 256
 """States encoded between two yields to the event loop during a flush."""
+STALL_CHECK = 1.0
+"""How often (s) the agent, when idle, looks for partitions with records it never got."""
+STALL_AFTER = 3.0
+"""Seconds without a record of a partition that has unhandled records before it is fetched
+again (sequence.SequenceGuard.stalled)."""
 
 
 def _exit_now(code: int) -> None:
@@ -157,6 +162,50 @@ class BatchReader:
         if guard.seeks or guard.accepted:
             self._repair()
         return events
+
+    async def check_stalls(self, after: float = STALL_AFTER) -> int:
+        """Fetch again every source partition whose records after the last one handled never
+        came (a hole at the tail, which no later record can reveal); also give it back to the
+        fetcher if Faust's flow control left it out. Only while the agent is idle and no
+        rebalance is on. Returns the number of partitions sought."""
+        app = self.app
+        consumer: Any = app.consumer
+        guarded = getattr(getattr(consumer, "read_offsets", None), "guarded", None)
+        if (not guarded or not self.queue.empty() or app.rebalancing
+                or not app.flow_control.is_active()):
+            return 0
+        if app.consumer_generation_id != self._generation:
+            # nothing read in this generation yet: start the guard afresh, as _admit would
+            self._generation = app.consumer_generation_id
+            self.guard.reset()
+        tps = [tp for tp in consumer.assignment() if tp.topic in guarded]
+        if not tps:
+            return 0
+        ends = await consumer.highwaters(*tps)
+        if not self.queue.empty() or app.consumer_generation_id != self._generation:
+            return 0
+        committed = consumer._committed_offset
+        starts = getattr(consumer, "starts", {})
+        now = self._loop.time()
+        sought = 0
+        for tp in tps:
+            end = ends.get(tp)
+            start = committed.get(tp)
+            if start is None:
+                start = starts.get(tp)
+            offset = None if end is None else self.guard.stalled(tp, end, start, now, after)
+            if offset is None:
+                continue
+            active = consumer._get_active_partitions()
+            if tp not in active and tp not in getattr(consumer, "_paused_partitions", ()):
+                active.add(tp)  # left out by flow control and never put back
+                consumer._buffered_partitions.discard(tp)
+            log.warning("%s has records from offset %d to %d that never came; fetching them "
+                        "again", tp, offset, end - 1)
+            self.app_stats.refetches += 1
+            sought += 1
+            await self._seek(consumer, tp, offset)
+        return sought
 
     def _repair(self) -> None:
         consumer: Any = self.app.consumer
@@ -275,6 +324,7 @@ class CommentAgent:
                              self.batch_window, self.stats)
         loop = asyncio.get_running_loop()
         next_flush = loop.time() + self.flush_interval
+        watchdog = asyncio.ensure_future(self._watch(reader))
         try:
             while True:
                 wait = next_flush - loop.time()
@@ -304,6 +354,21 @@ class CommentAgent:
             # this instead of a cancel). Changes still unflushed, expiry tombstones among
             # them, were lost here before (test_idle_threads_expire_also_after_a_restore).
             await asyncio.shield(self.flush())
+        finally:
+            watchdog.cancel()
+
+    async def _watch(self, reader: BatchReader) -> None:
+        """Every STALL_CHECK seconds: partitions with records that never came (check_stalls)."""
+        while True:
+            await asyncio.sleep(STALL_CHECK)
+            if self.held or self.store.dirty or self.lock.locked():
+                continue  # busy: whatever is missing may still be on its way
+            try:
+                await reader.check_stalls()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("could not check the partitions for records that never came")
 
     async def _locked_batch(self, events: list[EventT]) -> BatchResult:
         stats = self.stats

@@ -55,16 +55,45 @@ class SequenceGuard:
     _next: dict[Hashable, int] = field(default_factory=dict)
     _holes: dict[Hashable, _Hole] = field(default_factory=dict)
     _sought: dict[Hashable, float] = field(default_factory=dict)
+    _moved: dict[Hashable, float] = field(default_factory=dict)
+    """When each partition last admitted a record (or was sought for a stall)."""
+    _since: float | None = None
+    """When this generation's first batch came."""
 
     def reset(self) -> None:
         """A new consumer generation: every partition starts again at its committed offset."""
         self._next.clear()
         self._holes.clear()
         self._sought.clear()
+        self._moved.clear()
+        self._since = None
+
+    def stalled(
+        self, tp: Hashable, end: int, committed: int | None, now: float, after: float
+    ) -> int | None:
+        """The offset to fetch `tp` from again if it has records up to `end` (its high
+        watermark) that this worker has not handled, and none came for `after` seconds: a
+        hole at the tail. Past a hole in the middle the next record shows it (`admit`); at the
+        end of a partition nothing comes that could, and the partition would wait for ever
+        (seen in the SIGKILL test: a restarted worker stopped at one partition's committed
+        offset with 949 records after it). None: nothing missing, or not long enough."""
+        expected = self._next.get(tp, committed)
+        if expected is None or end <= expected:
+            return None
+        since = self._since if self._since is not None else now
+        if self._since is None:
+            self._since = now
+        last = max(self._moved.get(tp, since), self._sought.get(tp, since))
+        if now - last < after:
+            return None
+        self._moved[tp] = now
+        return expected
 
     def admit(self, tp: Hashable, offset: int, committed: int | None, now: float) -> bool:
         """Whether the record at `offset` is the next one of `tp`. `committed` is the
         partition's committed offset (None: unknown, the first record sets the start)."""
+        if self._since is None:
+            self._since = now
         expected = self._next.get(tp)
         if expected is None:
             expected = offset if committed is None else committed
@@ -72,6 +101,7 @@ class SequenceGuard:
             self._next[tp] = offset + 1
             self._holes.pop(tp, None)
             self._sought.pop(tp, None)
+            self._moved[tp] = now
             return True
         self.dropped += 1
         if offset < expected:

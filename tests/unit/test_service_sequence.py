@@ -101,3 +101,77 @@ def test_the_guard_starts_an_uncommitted_partition_at_its_beginning() -> None:
     assert not guard.admit(A, 30, 0, 0.0)
     assert guard.seeks == [(A, 0)]
     assert guard.admit(A, 0, 0, 1.0)
+
+
+def test_a_hole_at_the_tail_is_fetched_again_once_nothing_came_for_a_while() -> None:
+    """No later record can reveal missing records at the end of a partition: the guard says
+    to fetch them again when the high watermark is past the next offset and nothing came."""
+    guard = SequenceGuard()
+    assert guard.admit(A, 10, 10, 0.0)
+    assert guard.admit(A, 11, 10, 0.1)
+    assert guard.stalled(A, 12, 10, 5.0, after=3.0) is None  # nothing missing
+    assert guard.stalled(A, 40, 10, 2.0, after=3.0) is None  # not long enough
+    assert guard.stalled(A, 40, 10, 3.2, after=3.0) == 12
+    assert guard.stalled(A, 40, 10, 4.0, after=3.0) is None  # just sought: wait again
+    assert guard.stalled(A, 40, 10, 6.3, after=3.0) == 12
+    assert guard.admit(A, 12, 10, 6.5)
+    assert guard.stalled(A, 40, 10, 7.0, after=3.0) is None  # records flow again
+
+
+def test_a_partition_with_no_record_yet_counts_from_its_committed_offset() -> None:
+    guard = SequenceGuard()
+    assert guard.stalled(A, 50, 20, 0.0, after=3.0) is None  # the generation's first look
+    assert guard.stalled(A, 50, 20, 3.5, after=3.0) == 20
+    guard.reset()
+    assert guard.stalled(A, 50, None, 20.0, after=3.0) is None
+
+
+class _FakeConsumer:
+    """What BatchReader.check_stalls reads of Faust's consumer."""
+
+    def __init__(self, assigned: set[TP], ends: dict[TP, int], committed: dict[TP, int]) -> None:
+        self.read_offsets = ReadOffsets({"comments"})
+        self._assigned = assigned
+        self._ends = ends
+        self._committed_offset = committed
+        self._active = set(assigned)
+        self._paused_partitions: set[TP] = set()
+        self._buffered_partitions: set[TP] = set()
+        self.sought: list[tuple[TP, int]] = []
+
+    def assignment(self) -> set[TP]:
+        return self._assigned
+
+    async def highwaters(self, *tps: TP) -> dict[TP, int]:
+        return {tp: self._ends[tp] for tp in tps}
+
+    def _get_active_partitions(self) -> set[TP]:
+        return self._active
+
+    async def seek(self, tp: TP, offset: int) -> None:
+        self.sought.append((tp, offset))
+
+
+async def test_an_idle_reader_fetches_a_stalled_partition_again_and_gives_it_back() -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from streams.service.agents import BatchReader
+    from streams.service.stats import Stats
+
+    stuck, fine = TP("comments", 1), TP("comments", 0)
+    consumer = _FakeConsumer({stuck, fine}, {stuck: 1404, fine: 1226}, {stuck: 455, fine: 1226})
+    consumer._active.discard(stuck)  # flow control took it out and never put it back
+    consumer._buffered_partitions.add(stuck)
+    app = SimpleNamespace(consumer=consumer, rebalancing=False, consumer_generation_id=7,
+                          flow_control=SimpleNamespace(is_active=lambda: True))
+    channel = SimpleNamespace(queue=asyncio.Queue())
+    reader = BatchReader(app, channel, 100, 0.0, Stats())  # type: ignore[arg-type]
+    assert await reader.check_stalls(after=0.05) == 0  # first look of the generation
+    await asyncio.sleep(0.06)
+    assert await reader.check_stalls(after=0.05) == 1
+    assert consumer.sought == [(stuck, 455)]
+    assert stuck in consumer._active and stuck not in consumer._buffered_partitions
+    channel.queue.put_nowait(object())  # busy: records are on their way
+    await asyncio.sleep(0.06)
+    assert await reader.check_stalls(after=0.05) == 0
