@@ -57,6 +57,8 @@ class SequenceGuard:
     _sought: dict[Hashable, float] = field(default_factory=dict)
     _moved: dict[Hashable, float] = field(default_factory=dict)
     """When each partition last admitted a record (or was sought for a stall)."""
+    _tails: dict[Hashable, tuple[int, int, int]] = field(default_factory=dict)
+    """(next offset, high watermark, times sought) of a partition sought for a stall."""
     _since: float | None = None
     """When this generation's first batch came."""
 
@@ -66,6 +68,7 @@ class SequenceGuard:
         self._holes.clear()
         self._sought.clear()
         self._moved.clear()
+        self._tails.clear()
         self._since = None
 
     def stalled(
@@ -76,7 +79,10 @@ class SequenceGuard:
         hole at the tail. Past a hole in the middle the next record shows it (`admit`); at the
         end of a partition nothing comes that could, and the partition would wait for ever
         (seen in the SIGKILL test: a restarted worker stopped at one partition's committed
-        offset with 949 records after it). None: nothing missing, or not long enough."""
+        offset with 949 records after it). None: nothing missing, or not long enough. After
+        `confirmations` fetches that brought nothing, the same tail is taken to hold no records
+        (transaction markers of an upstream transactional producer) until the high watermark
+        moves."""
         expected = self._next.get(tp, committed)
         if expected is None or end <= expected:
             return None
@@ -86,6 +92,11 @@ class SequenceGuard:
         last = max(self._moved.get(tp, since), self._sought.get(tp, since))
         if now - last < after:
             return None
+        tail = self._tails.get(tp)
+        times = tail[2] + 1 if tail is not None and tail[:2] == (expected, end) else 1
+        if times > self.confirmations:
+            return None
+        self._tails[tp] = (expected, end, times)
         self._moved[tp] = now
         return expected
 

@@ -175,3 +175,15 @@ async def test_an_idle_reader_fetches_a_stalled_partition_again_and_gives_it_bac
     channel.queue.put_nowait(object())  # busy: records are on their way
     await asyncio.sleep(0.06)
     assert await reader.check_stalls(after=0.05) == 0
+
+
+def test_a_tail_that_holds_no_records_is_given_up_until_the_partition_grows() -> None:
+    """Transaction markers at the end of a partition count in its high watermark but are no
+    records: after `confirmations` fetches that brought nothing the guard stops asking."""
+    guard = SequenceGuard(confirmations=2)
+    assert guard.admit(A, 0, 0, 0.0)
+    assert guard.stalled(A, 2, 0, 5.0, after=1.0) == 1
+    assert guard.stalled(A, 2, 0, 7.0, after=1.0) == 1
+    assert guard.stalled(A, 2, 0, 9.0, after=1.0) is None
+    assert guard.stalled(A, 2, 0, 20.0, after=1.0) is None
+    assert guard.stalled(A, 5, 0, 22.0, after=1.0) == 1  # new records: ask again
