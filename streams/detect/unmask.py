@@ -58,12 +58,14 @@ def reading(token: str) -> str | None:
     return fits[0] if len(fits) == 1 else None
 
 
+def _read(m: re.Match[str]) -> str:
+    token = m.group(0)
+    word = reading(token)
+    return word if word is not None else token
+
+
 def unmask(low: str) -> str:
     """`low` (lower-cased) with every masked word it can read replaced, same length."""
     if not any(c in low for c in "*$@!#0134579"):
         return low
-    def sub(m: re.Match[str]) -> str:
-        token = m.group(0)
-        word = reading(token)
-        return word if word is not None else token
-    return _MASKED.sub(sub, low)
+    return _MASKED.sub(_read, low)

@@ -138,8 +138,6 @@ class BatchReader:
             self._generation = generation
             self.guard.reset()
         guard, now = self.guard, self._loop.time()
-        committed = consumer._committed_offset  # set by Faust's seek after each rebalance
-        starts = getattr(consumer, "starts", {})  # where uncommitted partitions begin
         unacked = consumer.unacked
         acking = app.topics.acking_topics
         on_message_in = app.sensors.on_message_in
@@ -149,10 +147,7 @@ class BatchReader:
             if not active or message.generation_id != generation:
                 continue
             tp = message.tp
-            start = committed.get(tp)
-            if start is None:
-                start = starts.get(tp)
-            if not guard.admit(tp, message.offset, start, now):
+            if not guard.admit(tp, message.offset, _start_offset(consumer, tp), now):
                 continue
             if message.topic in acking and not message.tracked:
                 message.tracked = True
@@ -184,16 +179,12 @@ class BatchReader:
         ends = await consumer.highwaters(*tps)
         if not self.queue.empty() or app.consumer_generation_id != self._generation:
             return 0
-        committed = consumer._committed_offset
-        starts = getattr(consumer, "starts", {})
         now = self._loop.time()
         sought = 0
         for tp in tps:
             end = ends.get(tp)
-            start = committed.get(tp)
-            if start is None:
-                start = starts.get(tp)
-            offset = None if end is None else self.guard.stalled(tp, end, start, now, after)
+            offset = (None if end is None
+                      else self.guard.stalled(tp, end, _start_offset(consumer, tp), now, after))
             if offset is None:
                 continue
             active = consumer._get_active_partitions()
@@ -236,6 +227,15 @@ class BatchReader:
             await consumer.seek(tp, offset)
         except Exception:
             log.exception("could not seek %s to %d", tp, offset)
+
+
+def _start_offset(consumer: Any, tp: Any) -> int | None:
+    """Where `tp` starts for the order guard: its committed offset (set by Faust's seek after
+    each rebalance), else its beginning if it has none (`consumer.starts`), else unknown."""
+    start: int | None = consumer._committed_offset.get(tp)
+    if start is None:
+        start = getattr(consumer, "starts", {}).get(tp)
+    return start
 
 
 def ack(app: faust.App, event: EventT) -> None:

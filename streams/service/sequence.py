@@ -86,9 +86,9 @@ class SequenceGuard:
         expected = self._next.get(tp, committed)
         if expected is None or end <= expected:
             return None
-        since = self._since if self._since is not None else now
         if self._since is None:
             self._since = now
+        since = self._since
         last = max(self._moved.get(tp, since), self._sought.get(tp, since))
         if now - last < after:
             return None
