@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import namedtuple
+from typing import Any
 
 from streams.service.sequence import ReadOffsets, SequenceGuard
 
@@ -81,24 +82,50 @@ def test_read_offsets_hold_a_seek_position_until_its_record_is_read() -> None:
     assert offsets[A] == 99
 
 
-def test_a_seek_to_offset_zero_holds_the_position_too() -> None:
-    """A partition without a committed offset is sought to its beginning, offset 0: a record
-    fetched before that seek must not move the read offset past the records re-fetched."""
-    offsets = ReadOffsets({"comments"})
-    offsets[A] = 30
-    offsets.rewind(A, 0)
-    offsets[A] = 31  # in flight from before the seek
-    assert offsets[A] == 0
-    offsets[A] = 0
-    offsets[A] = 1
-    assert offsets[A] == 1
+async def test_a_seek_to_offset_zero_holds_the_position_too() -> None:
+    """A partition without a committed offset is sought to its beginning, offset 0: the
+    worker's consumer must hold the read position there (Faust's seek turned 0 into "no
+    position"), so that a record fetched before the seek cannot move it past the records
+    fetched again."""
+    import faust
+
+    from streams.service.consumer import install_consumer
+
+    app = faust.App("t-seek", broker="kafka://127.0.0.1:1")
+    install_consumer(app, fetch_max_wait=0.01, sources={"comments"})
+    cls: Any = app.transport.Consumer
+    consumer = cls.__new__(cls)  # only seek is exercised: no connection
+    consumer.read_offsets = ReadOffsets({"comments"})
+    sought: list[tuple[TP, int]] = []
+
+    async def _seek(tp: TP, offset: int) -> None:
+        sought.append((tp, offset))
+
+    consumer._seek = _seek
+    consumer.read_offsets[A] = 30
+    await cls.seek(consumer, A, 0)
+    assert sought == [(A, 0)]
+    consumer.read_offsets[A] = 31  # in flight from before the seek
+    assert consumer.read_offsets[A] == 0
+    consumer.read_offsets[A] = 0
+    consumer.read_offsets[A] = 1
+    assert consumer.read_offsets[A] == 1
 
 
 def test_the_guard_starts_an_uncommitted_partition_at_its_beginning() -> None:
-    """Told where the partition begins, the guard re-fetches it when the first record handed
+    """With no committed offset, the guard starts a partition where it begins (recorded in
+    `consumer.starts` when it is sought there), and re-fetches it when the first record handed
     over lies past that (records of the first fetch were lost) instead of starting there."""
+    from types import SimpleNamespace
+
+    from streams.service.agents import _start_offset
+
+    consumer = SimpleNamespace(_committed_offset={TP("comments", 1): 12}, starts={A: 0})
+    assert _start_offset(consumer, TP("comments", 1)) == 12  # committed comes first
+    assert _start_offset(consumer, A) == 0
+    assert _start_offset(consumer, TP("comments", 2)) is None
     guard = SequenceGuard()
-    assert not guard.admit(A, 30, 0, 0.0)
+    assert not guard.admit(A, 30, _start_offset(consumer, A), 0.0)
     assert guard.seeks == [(A, 0)]
     assert guard.admit(A, 0, 0, 1.0)
 
