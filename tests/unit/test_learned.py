@@ -125,3 +125,14 @@ def test_the_rules_verdict_that_heat_aims_elsewhere_is_a_feature() -> None:
                             elsewhere=("outsider",))
     assert not [s for s in feature_names("They are useless.", outsider_only)[1]
                 if s.startswith("else:")]  # outsiders have their own signal
+
+
+def test_function_words_get_no_unigram_feature_but_keep_their_bigrams() -> None:
+    """'you', 'your', 'maybe', 'lol' alone learned the writers' habits ("you are lol" scored
+    0.99): only their bigrams are features."""
+    from streams.detect.learned.features import Signals, feature_names
+
+    s = Signals(0.0, 0.0, 0.0, "none", False, True, False, False, 0.0, 0.0)
+    text, _ = feature_names("you are lol, maybe idiot", s)
+    assert not {"w:you", "w:are", "w:lol", "w:maybe"} & set(text)
+    assert {"b:you are", "b:are lol", "w:idiot"} <= set(text)
