@@ -36,6 +36,9 @@ def _fill(unit: str, size: int) -> str:
 
 FAMILIES: dict[str, Callable[[int], str]] = {
     "run-on insults": lambda n: _fill("you idiot you moron you clown ", n),
+    "dotted words, then a signature": lambda n: _fill("a.", n - 40)
+    + " x (talk) 1:11, 3 May 2021 (UTC)",
+    "signatures only": lambda n: _fill("Ann B (talk) 1:11, 3 May 2021 (UTC) ", n),
     "you're a ... no full stop": lambda n: _fill("you're a pathetic ignorant fool and ", n),
     "insults, one sentence, names": lambda n: _fill("Dave you absolute muppet, Sam ", n),
     "negated insults": lambda n: _fill("I'm not saying you're an idiot but ", n),

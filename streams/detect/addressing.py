@@ -12,6 +12,7 @@ from streams.detect.lookup import Lookup
 from streams.detect.replies import replies
 from streams.detect.state import CommentRec, ThreadState
 from streams.detect.text import Prepared, leading_name, name_keys, norm_name
+from streams.detect.unmask import LEET_DIGITS
 
 _SHINGLE_WORD = re.compile(rb"[a-z0-9']+")
 _MAX_SHINGLES = 8
@@ -157,7 +158,7 @@ def third_person_target(state: ThreadState, author: str, addressee: str | None) 
 
 
 _CHAT_WORD = re.compile(r"[a-z0-9_]+")
-_CHAT_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
+_CHAT_LEET = str.maketrans(LEET_DIGITS)
 _SECOND_PERSON = frozenset("you your you're youre u ur yours yourself ya".split())
 CHAT_GAP_SECONDS = 120.0
 """A top-level comment this soon after another's reads as a reply to it in a chat."""

@@ -38,6 +38,32 @@ _ON_HEADER = re.compile(
     re.IGNORECASE,
 )
 _W = re.compile(r"\w")
+# A talk-page signature: "— Ravensworth (talk) 14:02, 3 May 2021 (UTC)", "Hild of Whitby
+# (talk · contribs) 08:20, 18 February 2021 (UTC)", or the bare timestamp. It names the writer
+# and the time, not what they say: the scorers never read it (a model learned 'utc' as a sign
+# of attack from which writers signed).
+_SIGNATURE_TIME = re.compile(r"\d{1,2}:\d{2},?[ \t]*+\d{1,2}[ \t]++[A-Z][a-z]{2,8}[ \t]++\d{4}[ \t]*+\(UTC\)")
+# what may come just before the timestamp (read in a window of at most 80 characters)
+_SIGNATURE_NAME = re.compile(
+    r"(?:[-—–~]{1,2}[ \t]*+)?(?:[\w'’-]++(?:\.[\w'’-]++)?[ _]){0,2}[\w'’-]++"
+    r"[ \t]*+\((?:talk|contribs|talk[ \t]*+[·•|/][ \t]*+contribs)\)[ \t]*+$"
+)
+_SIGNATURE_DASH = re.compile(r"[-—–~]{1,2}[ \t]*+$")
+
+
+def _signature_spans(own: str) -> list[tuple[int, int]]:
+    """Spans of talk-page signatures: each timestamp, with the name and '(talk)' before it."""
+    spans = []
+    last = 0
+    for m in _SIGNATURE_TIME.finditer(own):
+        start = m.start()
+        lo = max(last, start - 80)
+        name = _SIGNATURE_NAME.search(own, lo, start) or _SIGNATURE_DASH.search(own, lo, start)
+        if name is not None:
+            start = name.start()
+        spans.append((start, m.end()))
+        last = m.end()
+    return spans
 
 
 def _not_word(text: str, i: int) -> bool:
@@ -226,6 +252,9 @@ def prepare(text: str, max_chars: int | None = None) -> Prepared:
             quoted.extend(own[a + 1 : b - 1] for a, b in spans_q)
             own, m_q = offsets.replace(own, spans_q, QUOTE_MARK)
             chain = chain.then(m_q)
+    if "(UTC)" in own:
+        own, m_s = offsets.replace(own, _signature_spans(own), "")
+        chain = chain.then(m_s)
     mentions = tuple(norm_name(m) for m in _MENTION.findall(own)) if "@" in own else ()
     return Prepared(
         own=own,

@@ -16,7 +16,11 @@ from functools import cache
 
 from streams.detect import lexicons as lx
 
-_LEET = {"$": "s", "@": "a", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "!": "i"}
+LEET_DIGITS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
+"""Digits that stand for letters ('id10t'): the one table the rules, the fast tier and name
+matching share."""
+LEET_SYMBOLS = {"$": "s", "@": "a"}
+_LEET = {**LEET_DIGITS, **LEET_SYMBOLS, "!": "i"}
 _WILD = "*#"
 _MASKED = re.compile(r"(?<![\w*$@!#])[a-z][a-z*$@!#0-9]*[*$@!#0-9][a-z*$@!#0-9]*")
 _HAS_MASK = re.compile(r"[*$@!#]|[a-z][0-9]|[0-9][a-z]")

@@ -91,3 +91,19 @@ def test_headers_with_said_and_on_date_wrote() -> None:
     assert p.header_names == ("Dave C",) and "clown" not in p.own
     p = prepare("On 3 March 2020 at 16:00, Sam H wrote:\nutter rubbish\n\nIt isn't.")
     assert p.header_names == ("Sam H",) and "rubbish" not in p.own
+
+
+def test_talk_page_signatures_are_not_the_writers_words() -> None:
+    signed = [
+        (":You are the most obstructive editor here. Horatio Blaine (talk) 08:20, 18 February"
+         " 2021 (UTC)", ":You are the most obstructive editor here. "),
+        ("::I agree. — Ravensworth (talk) 14:02, 3 May 2021 (UTC)", "::I agree. "),
+        ("Keep. Hild of Whitby (talk · contribs) 08:20, 18 February 2021 (UTC) thanks",
+         "Keep.  thanks"),
+        ("Oppose 10:00, 3 May 2021 (UTC)", "Oppose "),
+    ]
+    for text, own in signed:
+        assert prepare(text).own == own
+    # no timestamp: nothing removed, even with '(talk)' in the words
+    assert prepare("see my (talk) page").own == "see my (talk) page"
+

@@ -13,13 +13,13 @@ import zlib
 from dataclasses import dataclass
 
 from streams.detect.capitals import mostly_capitals
-from streams.detect.unmask import unmask
+from streams.detect.unmask import LEET_DIGITS, LEET_SYMBOLS, unmask
 
 FEATURE_VERSION = 5
 """Bump when the feature names change: a model file records the version it was trained on."""
 
 _TOKEN = re.compile(r"[a-z0-9$@*']+")
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a"})
+_LEET = str.maketrans({**LEET_DIGITS, **LEET_SYMBOLS})
 _HAS_LETTER = re.compile(r"[a-z]")
 _LEET_CHARS = re.compile(r"[013457$@]")
 """The characters _LEET changes: a text without any has no token to de-leet."""
