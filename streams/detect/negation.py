@@ -70,3 +70,24 @@ def first_disclaimer_end(sentence: str) -> int:
         else:
             hi = mid
     return lo
+
+
+# "No, you're not being dramatic", "nah ur not bad", "Nobody here thinks you're a bad mum",
+# "no one is calling you a liar": reassurance, whatever the predicate (which need not be in
+# any lexicon). Bounded gaps, so the search stays linear.
+_REASSURANCE = re.compile(
+    r"^\W*(?:no|nah|nope)\b[\s,.!]+(?:you(?:'re|’re| are)|ur)\b[^.?!]{0,40}?\bnot\b"
+    r"|\b(?:nobody|no one|no-one)\b[^.?!]{0,30}\b(?:thinks?|says?|said|saying|calling|called)\b"
+    r"[^.?!]{0,25}\byou",
+    re.IGNORECASE,
+)
+REASSURANCE_CAP = 0.3
+"""The most the encoder tier may say about a reassuring negation. Sentence embeddings do not
+see negation: the encoder gave "No, you're not bad" 0.76 and "no, you're not being dramatic at
+all" 0.97. Leave-one-split-out on 31 splits: negation pairs right 240 -> 255 of 273, no attack
+lost (recall 0.877 both), precision 0.943 -> 0.947 (docs/DETECTION.md)."""
+
+
+def reassures(own: str) -> bool:
+    """The reply reassures someone by denying something of them (see _REASSURANCE)."""
+    return _REASSURANCE.search(own[:2000]) is not None

@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from streams.detect.learned.features import Signals
+from streams.detect.negation import REASSURANCE_CAP, reassures
 from streams.encoder.embed import Embedder
 from streams.encoder.head import EncoderHead
 
@@ -28,10 +29,15 @@ class EncoderScorer:
         self.model_id = str(head.meta.get("data_sha256", ""))[:12]
 
     def score_batch(self, texts: Sequence[str]) -> list[float]:
-        """Probabilities (3 decimals) for the replier's own words of each comment."""
+        """Probabilities (3 decimals) for the replier's own words of each comment; at most
+        REASSURANCE_CAP for a reassuring negation, which embeddings cannot read."""
         if not texts:
             return []
-        return [round(float(p), 3) for p in self.head.predict(self.embedder.embed(texts))]
+        probs = self.head.predict(self.embedder.embed(texts))
+        return [
+            round(min(float(p), REASSURANCE_CAP) if reassures(t) else float(p), 3)
+            for t, p in zip(texts, probs, strict=True)
+        ]
 
     def __call__(self, own: str, signals: Signals) -> float:
         del signals  # the encoder reads text only
