@@ -45,7 +45,7 @@ _W = re.compile(r"\w")
 _SIGNATURE_TIME = re.compile(r"\d{1,2}:\d{2},?[ \t]*+\d{1,2}[ \t]++[A-Z][a-z]{2,8}[ \t]++\d{4}[ \t]*+\(UTC\)")
 # what may come just before the timestamp (read in a window of at most 80 characters)
 _SIGNATURE_NAME = re.compile(
-    r"(?:[-—–~]{1,2}[ \t]*+)?(?:[\w'’-]++(?:\.[\w'’-]++)?[ _]){0,2}[\w'’-]++"
+    r"(?:[-—–~]{1,2}[ \t]*+)?(?:[\w'’-]++(?:\.[\w'’-]++)?[ ]){0,2}[\w'’-]++"
     r"[ \t]*+\((?:talk|contribs|talk[ \t]*+[·•|/][ \t]*+contribs)\)[ \t]*+$"
 )
 _SIGNATURE_DASH = re.compile(r"[-—–~]{1,2}[ \t]*+$")
