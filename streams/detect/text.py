@@ -43,11 +43,6 @@ _W = re.compile(r"\w")
 # and the time, not what they say: the scorers never read it (a model learned 'utc' as a sign
 # of attack from which writers signed).
 _SIGNATURE_TIME = re.compile(r"\d{1,2}:\d{2},?[ \t]*+\d{1,2}[ \t]++[A-Z][a-z]{2,8}[ \t]++\d{4}[ \t]*+\(UTC\)")
-# what may come just before the timestamp (read in a window of at most 80 characters)
-_SIGNATURE_NAME = re.compile(
-    r"(?:[-—–~]{1,2}[ \t]*+)?(?:[\w'’-]++(?:\.[\w'’-]++)?[ ]){0,2}[\w'’-]++"
-    r"[ \t]*+\((?:talk|contribs|talk[ \t]*+[·•|/][ \t]*+contribs)\)[ \t]*+$"
-)
 _SIGNATURE_DASH = re.compile(r"[-—–~]{1,2}[ \t]*+$")
 
 
@@ -58,7 +53,7 @@ def _signature_spans(own: str) -> list[tuple[int, int]]:
     for m in _SIGNATURE_TIME.finditer(own):
         start = m.start()
         lo = max(last, start - 80)
-        name = _SIGNATURE_NAME.search(own, lo, start) or _SIGNATURE_DASH.search(own, lo, start)
+        name = _SIGNATURE_DASH.search(own, lo, start)
         if name is not None:
             start = name.start()
         spans.append((start, m.end()))
