@@ -38,25 +38,21 @@ _ON_HEADER = re.compile(
     re.IGNORECASE,
 )
 _W = re.compile(r"\w")
-# A talk-page signature: "— Ravensworth (talk) 14:02, 3 May 2021 (UTC)", "Hild of Whitby
-# (talk · contribs) 08:20, 18 February 2021 (UTC)", or the bare timestamp. It names the writer
-# and the time, not what they say: the scorers never read it (a model learned 'utc' as a sign
-# of attack from which writers signed).
+# The timestamp of a talk-page signature ("— Ravensworth (talk) 14:02, 3 May 2021 (UTC)"),
+# with a dash just before it: when, not what, the writer said; the scorers never read it (a
+# model learned 'utc' as a sign of attack from which writers signed). The name before it is
+# left alone: telling a name from the writer's last words needs more than a pattern.
 _SIGNATURE_TIME = re.compile(r"\d{1,2}:\d{2},?[ \t]*+\d{1,2}[ \t]++[A-Z][a-z]{2,8}[ \t]++\d{4}[ \t]*+\(UTC\)")
 _SIGNATURE_DASH = re.compile(r"[-—–~]{1,2}[ \t]*+$")
 
 
 def _signature_spans(own: str) -> list[tuple[int, int]]:
-    """Spans of talk-page signatures: each timestamp, with the name and '(talk)' before it."""
+    """Spans of signature timestamps, each with the dash right before it, if any."""
     spans = []
     last = 0
     for m in _SIGNATURE_TIME.finditer(own):
-        start = m.start()
-        lo = max(last, start - 80)
-        name = _SIGNATURE_DASH.search(own, lo, start)
-        if name is not None:
-            start = name.start()
-        spans.append((start, m.end()))
+        dash = _SIGNATURE_DASH.search(own, max(last, m.start() - 80), m.start())
+        spans.append((m.start() if dash is None else dash.start(), m.end()))
         last = m.end()
     return spans
 

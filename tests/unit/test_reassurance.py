@@ -32,7 +32,7 @@ def test_reassurance_is_recognised(text: str) -> None:
     [
         "nobody asked you",
         "You're not competent to edit this article.",
-        "no. you are a liar and everyone can see it",  # the sentence ends before any 'not'
+        "no. you are a liar and everyone can see it",  # no denial at all
         "Not you again.",
         "No. Just no. You're embarrassing yourself.",
     ],
